@@ -1,0 +1,42 @@
+/*
+ * Module Name: addon.cc
+ *
+ * Abstract: the addon's export table. Fills the kernel dispatch table (NNKIT_ISA caps it) and
+ * exports the binding functions; nothing else lives here.
+ */
+#include <napi.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "binding/args.h"
+#include "binding/exports.h"
+#include "kernels/nn_kernels.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  namespace k = nn::kernels;
+  const char* requested = std::getenv("NNKIT_ISA");
+  if (k::InitDispatch(requested) == k::Status::UnknownIsa) {
+    nn::binding::ThrowCode(env, "Error", "NNKIT_ERR_ISA",
+                           std::string("Expected one of scalar, avx2, avx512 for NNKIT_ISA but received '") +
+                               (requested != nullptr ? requested : "") + "'");
+  }
+  exports.Set("isa", Napi::String::New(env, k::IsaName(k::ActiveIsa())));
+  exports.Set("bestIsa", Napi::String::New(env, k::IsaName(k::BestSupportedIsa())));
+  exports.Set("sgemm", Napi::Function::New(env, nn::binding::Sgemm, "sgemm"));
+  exports.Set("biasAdd", Napi::Function::New(env, nn::binding::BiasAdd, "biasAdd"));
+  exports.Set("biasGrad", Napi::Function::New(env, nn::binding::BiasGrad, "biasGrad"));
+  exports.Set("reluForward", Napi::Function::New(env, nn::binding::ReluForward, "reluForward"));
+  exports.Set("reluBackward", Napi::Function::New(env, nn::binding::ReluBackward, "reluBackward"));
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, nn::binding::SoftmaxCrossEntropy, "softmaxCrossEntropy"));
+  exports.Set("l2Penalty", Napi::Function::New(env, nn::binding::L2Penalty, "l2Penalty"));
+  exports.Set("sgdUpdate", Napi::Function::New(env, nn::binding::SgdUpdate, "sgdUpdate"));
+  exports.Set("momentumUpdate", Napi::Function::New(env, nn::binding::MomentumUpdate, "momentumUpdate"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nnkit, Init)

@@ -1,0 +1,26 @@
+/*
+ * Module Name: binding/exports.h
+ *
+ * Abstract: the binding's exported functions, one group per source file. Each unpacks and
+ * checks its arguments (args.h), calls into nn::kernels, and writes into caller-owned outputs.
+ */
+#pragma once
+
+#include <napi.h>
+
+namespace nn::binding {
+
+// linalg.cc
+Napi::Value Sgemm(const Napi::CallbackInfo& info);
+// layers.cc
+Napi::Value BiasAdd(const Napi::CallbackInfo& info);
+Napi::Value BiasGrad(const Napi::CallbackInfo& info);
+Napi::Value ReluForward(const Napi::CallbackInfo& info);
+Napi::Value ReluBackward(const Napi::CallbackInfo& info);
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info);
+Napi::Value L2Penalty(const Napi::CallbackInfo& info);
+// optim.cc
+Napi::Value SgdUpdate(const Napi::CallbackInfo& info);
+Napi::Value MomentumUpdate(const Napi::CallbackInfo& info);
+
+}  // namespace nn::binding

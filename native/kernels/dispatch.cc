@@ -1,0 +1,149 @@
+/*
+ * Module Name: dispatch.cc
+ *
+ * Abstract: fills the kernel table once. Starts from the scalar reference and upgrades step by
+ * step to the best ISA that both the CPU (cpuid) and the OS (xgetbv: saved vector state)
+ * support, then caps it at what NNKIT_ISA asked for. Compiled without any ISA flag.
+ */
+#include <cstring>
+#include <mutex>
+
+#include "kernel_table.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define NN_X86 1
+#include <cpuid.h>
+#endif
+
+namespace nn::kernels {
+namespace {
+
+#if NN_X86
+unsigned long long ReadXcr0() {
+  unsigned int eax = 0, edx = 0;
+  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+  return (static_cast<unsigned long long>(edx) << 32) | eax;
+}
+#endif
+
+Isa DetectBestIsa() {
+#if NN_X86
+  unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return Isa::Scalar;
+  const bool fma = (ecx >> 12) & 1u, osxsave = (ecx >> 27) & 1u, avx = (ecx >> 28) & 1u;
+  if (!(fma && osxsave && avx)) return Isa::Scalar;
+  const unsigned long long xcr0 = ReadXcr0();
+  if ((xcr0 & 0x6u) != 0x6u) return Isa::Scalar;  // XMM and YMM state saved by the OS
+  if (__get_cpuid_max(0, nullptr) < 7) return Isa::Scalar;
+  __cpuid_count(7, 0, eax, ebx, ecx, edx);
+  const bool avx2 = (ebx >> 5) & 1u;
+  if (!avx2) return Isa::Scalar;
+  const bool avx512f = (ebx >> 16) & 1u, avx512dq = (ebx >> 17) & 1u;
+  const bool avx512bw = (ebx >> 30) & 1u, avx512vl = (ebx >> 31) & 1u;
+  const bool zmm_state = (xcr0 & 0xE0u) == 0xE0u;  // opmask, ZMM0-15 upper, ZMM16-31
+  if (avx512f && avx512dq && avx512bw && avx512vl && zmm_state) return Isa::Avx512;
+  return Isa::Avx2;
+#else
+  return Isa::Scalar;
+#endif
+}
+
+KernelTable MakeTable(Isa isa) {
+  KernelTable t{};
+  t.isa = Isa::Scalar;
+  t.sgemm_ukr = ref::SgemmUkr;
+  t.mr = ref::kMr;
+  t.nr = ref::kNr;
+  t.mc = 64;
+  t.kc = 256;
+  t.nc = 1024;
+  t.bias_add = ref::BiasAdd;
+  t.bias_grad = ref::BiasGrad;
+  t.relu_forward = ref::ReluForward;
+  t.relu_backward = ref::ReluBackward;
+  t.softmax_xent = ref::SoftmaxCrossEntropy;
+  t.l2_penalty = ref::L2Penalty;
+  t.sgd_update = ref::SgdUpdate;
+  t.momentum_update = ref::MomentumUpdate;
+#if NN_X86
+  if (isa >= Isa::Avx2) {
+    t.isa = Isa::Avx2;
+    t.sgemm_ukr = avx2::SgemmUkr;
+    t.mr = avx2::kMr;
+    t.nr = avx2::kNr;
+    t.mc = 168;
+    t.kc = 256;
+    t.nc = 4080;
+    t.bias_add = avx2::BiasAdd;
+    t.bias_grad = avx2::BiasGrad;
+    t.relu_forward = avx2::ReluForward;
+    t.relu_backward = avx2::ReluBackward;
+    t.softmax_xent = avx2::SoftmaxCrossEntropy;
+    t.l2_penalty = avx2::L2Penalty;
+    t.sgd_update = avx2::SgdUpdate;
+    t.momentum_update = avx2::MomentumUpdate;
+  }
+  if (isa >= Isa::Avx512) {
+    t.isa = Isa::Avx512;
+    t.sgemm_ukr = avx512::SgemmUkr;
+    t.mr = avx512::kMr;
+    t.nr = avx512::kNr;
+    t.mc = 144;
+    t.kc = 256;
+    t.nc = 4096;
+    t.bias_add = avx512::BiasAdd;
+    t.bias_grad = avx512::BiasGrad;
+    t.relu_forward = avx512::ReluForward;
+    t.relu_backward = avx512::ReluBackward;
+    t.softmax_xent = avx512::SoftmaxCrossEntropy;
+    t.l2_penalty = avx512::L2Penalty;
+    t.sgd_update = avx512::SgdUpdate;
+    t.momentum_update = avx512::MomentumUpdate;
+  }
+#else
+  (void)isa;
+#endif
+  return t;
+}
+
+std::once_flag g_once;
+Status g_status = Status::Ok;
+KernelTable g_table = MakeTable(Isa::Scalar);
+Isa g_best = Isa::Scalar;
+
+}  // namespace
+
+Status InitDispatch(const char* requested) {
+  std::call_once(g_once, [requested] {
+    g_best = DetectBestIsa();
+    Isa cap = g_best;
+    if (requested != nullptr && requested[0] != '\0') {
+      if (std::strcmp(requested, "scalar") == 0) {
+        cap = Isa::Scalar;
+      } else if (std::strcmp(requested, "avx2") == 0) {
+        cap = Isa::Avx2;
+      } else if (std::strcmp(requested, "avx512") == 0) {
+        cap = Isa::Avx512;
+      } else {
+        g_status = Status::UnknownIsa;
+        return;  // the table stays scalar; the binding refuses to load
+      }
+    }
+    g_table = MakeTable(cap < g_best ? cap : g_best);
+  });
+  return g_status;
+}
+
+const KernelTable& Table() { return g_table; }
+Isa ActiveIsa() { return g_table.isa; }
+Isa BestSupportedIsa() { return g_best; }
+
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return "avx512";
+    case Isa::Avx2: return "avx2";
+    default: return "scalar";
+  }
+}
+
+}  // namespace nn::kernels

@@ -1,0 +1,65 @@
+/*
+ * Module Name: kernel_table.h
+ *
+ * Abstract: the dispatch table and the per-ISA kernel symbols behind it. Every ISA provides the
+ * same set of entry points in its own namespace (ref, avx2, avx512), each in files compiled with
+ * that ISA's flags. This header holds declarations only: no inline or template code, so nothing
+ * compiled with AVX flags can be shared with (and leak into) the baseline objects.
+ */
+#pragma once
+
+#include "nn_kernels.h"
+
+namespace nn::kernels {
+
+// Micro-kernel contract (BLIS): for a packed A sliver (k x MR, stored p-major: a[p * MR + i]) and
+// a packed B sliver (k x NR, b[p * NR + j]), computes AB = sum_p a[p, :]^T b[p, :] and writes
+// C[i, j] = alpha * AB[i, j] + beta * C[i, j] for i < m <= MR, j < n <= NR. beta == 0: C not read.
+using SgemmUkr = void (*)(index_t k, const float* a, const float* b, float* c, index_t ldc, int m,
+                          int n, float alpha, float beta);
+
+struct KernelTable {
+  Isa isa;
+  // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
+  SgemmUkr sgemm_ukr;
+  int mr, nr;
+  index_t mc, kc, nc;
+  void (*bias_add)(float*, const float*, index_t, index_t);
+  void (*bias_grad)(const float*, index_t, index_t, float*);
+  void (*relu_forward)(const float*, float*, index_t);
+  void (*relu_backward)(const float*, const float*, float*, index_t);
+  double (*softmax_xent)(const float*, const std::int32_t*, index_t, index_t, float*);
+  double (*l2_penalty)(const float*, index_t, float, float*);
+  void (*sgd_update)(float*, const float*, index_t, float);
+  void (*momentum_update)(float*, const float*, float*, index_t, float, float);
+};
+
+const KernelTable& Table();
+
+#define NN_DECLARE_ISA_KERNELS(ns)                                                             \
+  namespace ns {                                                                               \
+  void SgemmUkr(index_t k, const float* a, const float* b, float* c, index_t ldc, int m, int n, \
+                float alpha, float beta);                                                      \
+  void BiasAdd(float* y, const float* bias, index_t rows, index_t cols);                       \
+  void BiasGrad(const float* dy, index_t rows, index_t cols, float* db);                       \
+  void ReluForward(const float* x, float* y, index_t n);                                       \
+  void ReluBackward(const float* y, const float* dy, float* dx, index_t n);                    \
+  double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, index_t n,        \
+                             index_t c, float* dscores);                                       \
+  double L2Penalty(const float* w, index_t n, float lambda, float* grad);                      \
+  void SgdUpdate(float* w, const float* g, index_t n, float lr);                               \
+  void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);      \
+  }
+
+NN_DECLARE_ISA_KERNELS(ref)
+NN_DECLARE_ISA_KERNELS(avx2)
+NN_DECLARE_ISA_KERNELS(avx512)
+
+#undef NN_DECLARE_ISA_KERNELS
+
+// Register tiles of each micro-kernel.
+namespace ref { constexpr int kMr = 4, kNr = 8; }
+namespace avx2 { constexpr int kMr = 6, kNr = 16; }
+namespace avx512 { constexpr int kMr = 12, kNr = 32; }
+
+}  // namespace nn::kernels

@@ -1,0 +1,80 @@
+/*
+ * Module Name: ref/elementwise_ref.cc
+ *
+ * Abstract: scalar reference versions of the layer, loss and optimizer kernels. They are the
+ * oracle the SIMD versions are tested against, and the path used on CPUs without AVX2.
+ */
+#include <cmath>
+
+#include "../kernel_table.h"
+
+namespace nn::kernels::ref {
+
+void BiasAdd(float* y, const float* bias, index_t rows, index_t cols) {
+  for (index_t r = 0; r < rows; ++r) {
+    float* yr = y + r * cols;
+    for (index_t j = 0; j < cols; ++j) yr[j] += bias[j];
+  }
+}
+
+void BiasGrad(const float* dy, index_t rows, index_t cols, float* db) {
+  for (index_t j = 0; j < cols; ++j) db[j] = 0.0f;
+  for (index_t r = 0; r < rows; ++r) {
+    const float* dyr = dy + r * cols;
+    for (index_t j = 0; j < cols; ++j) db[j] += dyr[j];
+  }
+}
+
+void ReluForward(const float* x, float* y, index_t n) {
+  // NaN passes through (as numpy's maximum does): a diverged run must stay visible.
+  for (index_t i = 0; i < n; ++i) y[i] = (x[i] > 0.0f || x[i] != x[i]) ? x[i] : 0.0f;
+}
+
+void ReluBackward(const float* y, const float* dy, float* dx, index_t n) {
+  for (index_t i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, index_t n, index_t c,
+                           float* dscores) {
+  double total = 0.0;
+  const float inv_n = 1.0f / static_cast<float>(n);
+  for (index_t r = 0; r < n; ++r) {
+    const float* s = scores + r * c;
+    float mx = s[0];
+    for (index_t j = 1; j < c; ++j) mx = (s[j] > mx || s[j] != s[j]) ? s[j] : mx;
+    float sum = 0.0f;
+    for (index_t j = 0; j < c; ++j) sum += std::exp(s[j] - mx);
+    const float log_sum = std::log(sum);
+    const std::int32_t y = labels[r];
+    total += static_cast<double>(log_sum - (s[y] - mx));  // -log softmax(s)[y]
+    if (dscores != nullptr) {
+      float* d = dscores + r * c;
+      const float inv_sum = 1.0f / sum;
+      for (index_t j = 0; j < c; ++j) d[j] = std::exp(s[j] - mx) * inv_sum * inv_n;
+      d[y] -= inv_n;
+    }
+  }
+  return total / static_cast<double>(n);
+}
+
+double L2Penalty(const float* w, index_t n, float lambda, float* grad) {
+  double sum = 0.0;
+  for (index_t i = 0; i < n; ++i) sum += static_cast<double>(w[i]) * w[i];
+  if (grad != nullptr) {
+    for (index_t i = 0; i < n; ++i) grad[i] = lambda * w[i];
+  }
+  return 0.5 * static_cast<double>(lambda) * sum;
+}
+
+void SgdUpdate(float* w, const float* g, index_t n, float lr) {
+  for (index_t i = 0; i < n; ++i) w[i] -= lr * g[i];
+}
+
+void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
+  for (index_t i = 0; i < n; ++i) {
+    v[i] = mu * v[i] - lr * g[i];
+    w[i] += v[i];
+  }
+}
+
+}  // namespace nn::kernels::ref

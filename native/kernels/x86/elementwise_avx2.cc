@@ -1,0 +1,208 @@
+/*
+ * Module Name: x86/elementwise_avx2.cc
+ *
+ * Abstract: AVX2+FMA versions of the layer, loss and optimizer kernels (8 floats per vector,
+ * scalar tails). Compiled with -mavx2 -mfma only; helpers have internal linkage.
+ */
+#include <immintrin.h>
+
+#include <math.h>
+
+#include "../kernel_table.h"
+
+namespace nn::kernels::avx2 {
+namespace {
+
+// exp(x) for float lanes: n = round(x / ln2), r = x - n ln2 (two-constant Cody-Waite), a degree-6
+// polynomial for e^r on |r| <= ln2/2, then scale by 2^n through the exponent bits. NaN stays NaN;
+// large inputs saturate to inf, small ones to 0.
+inline __m256 Exp(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.72283935546875f), lo = _mm256_set1_ps(-103.972084f);
+  const __m256 overflow = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
+  const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  x = _mm256_min_ps(hi, _mm256_max_ps(lo, x));  // operand order keeps a NaN x
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  // 2^n in two steps so that n down to -150 (results in the subnormal range) stays exact-ish.
+  const __m256i ni = _mm256_cvtps_epi32(n);
+  const __m256i n1 = _mm256_srai_epi32(ni, 1);
+  const __m256i n2 = _mm256_sub_epi32(ni, n1);
+  const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23));
+  const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23));
+  __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+  y = _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), overflow);
+  y = _mm256_andnot_ps(underflow, y);
+  return y;
+}
+
+inline float HorizontalSum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float HorizontalMax(__m256 v) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// Lane mask selecting the first `count` (0..8) lanes.
+inline __m256i TailMask(index_t count) {
+  const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), idx);
+}
+
+}  // namespace
+
+void BiasAdd(float* y, const float* bias, index_t rows, index_t cols) {
+  for (index_t r = 0; r < rows; ++r) {
+    float* yr = y + r * cols;
+    index_t j = 0;
+    for (; j + 8 <= cols; j += 8) {
+      _mm256_storeu_ps(yr + j, _mm256_add_ps(_mm256_loadu_ps(yr + j), _mm256_loadu_ps(bias + j)));
+    }
+    for (; j < cols; ++j) yr[j] += bias[j];
+  }
+}
+
+void BiasGrad(const float* dy, index_t rows, index_t cols, float* db) {
+  index_t j = 0;
+  for (; j + 8 <= cols; j += 8) {
+    __m256 acc = _mm256_setzero_ps();
+    for (index_t r = 0; r < rows; ++r) acc = _mm256_add_ps(acc, _mm256_loadu_ps(dy + r * cols + j));
+    _mm256_storeu_ps(db + j, acc);
+  }
+  for (; j < cols; ++j) {
+    float acc = 0.0f;
+    for (index_t r = 0; r < rows; ++r) acc += dy[r * cols + j];
+    db[j] = acc;
+  }
+}
+
+void ReluForward(const float* x, float* y, index_t n) {
+  const __m256 zero = _mm256_setzero_ps();
+  index_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_max_ps(zero, _mm256_loadu_ps(x + i)));
+  for (; i < n; ++i) y[i] = (x[i] > 0.0f || x[i] != x[i]) ? x[i] : 0.0f;
+}
+
+void ReluBackward(const float* y, const float* dy, float* dx, index_t n) {
+  const __m256 zero = _mm256_setzero_ps();
+  index_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 on = _mm256_cmp_ps(_mm256_loadu_ps(y + i), zero, _CMP_GT_OQ);
+    _mm256_storeu_ps(dx + i, _mm256_and_ps(on, _mm256_loadu_ps(dy + i)));
+  }
+  for (; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, index_t n, index_t c,
+                           float* dscores) {
+  double total = 0.0;
+  const float inv_n = 1.0f / static_cast<float>(n);
+  const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
+  for (index_t r = 0; r < n; ++r) {
+    const float* s = scores + r * c;
+    // 1) row max (masked tail lanes read as -inf; a NaN anywhere makes the max NaN)
+    __m256 vmax = neg_inf;
+    bool has_nan = false;
+    index_t j = 0;
+    for (; j + 8 <= c; j += 8) {
+      const __m256 v = _mm256_loadu_ps(s + j);
+      has_nan |= _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0;
+      vmax = _mm256_max_ps(vmax, v);
+    }
+    if (j < c) {
+      const __m256i mask = TailMask(c - j);
+      const __m256 v = _mm256_blendv_ps(neg_inf, _mm256_maskload_ps(s + j, mask), _mm256_castsi256_ps(mask));
+      has_nan |= _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0;
+      vmax = _mm256_max_ps(vmax, v);
+    }
+    const float mx = has_nan ? NAN : HorizontalMax(vmax);
+    const __m256 vmx = _mm256_set1_ps(mx);
+    // 2) sum of exp(s - max)
+    __m256 vsum = _mm256_setzero_ps();
+    for (j = 0; j + 8 <= c; j += 8) vsum = _mm256_add_ps(vsum, Exp(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmx)));
+    if (j < c) {
+      const __m256i mask = TailMask(c - j);
+      const __m256 e = Exp(_mm256_sub_ps(_mm256_maskload_ps(s + j, mask), vmx));
+      vsum = _mm256_add_ps(vsum, _mm256_and_ps(e, _mm256_castsi256_ps(mask)));
+    }
+    const float sum = HorizontalSum(vsum);
+    const std::int32_t y = labels[r];
+    total += static_cast<double>(logf(sum) - (s[y] - mx));
+    if (dscores == nullptr) continue;
+    // 3) gradient (softmax - onehot) / n
+    float* d = dscores + r * c;
+    const __m256 vscale = _mm256_set1_ps(inv_n / sum);
+    for (j = 0; j + 8 <= c; j += 8) {
+      _mm256_storeu_ps(d + j, _mm256_mul_ps(Exp(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmx)), vscale));
+    }
+    if (j < c) {
+      const __m256i mask = TailMask(c - j);
+      _mm256_maskstore_ps(d + j, mask, _mm256_mul_ps(Exp(_mm256_sub_ps(_mm256_maskload_ps(s + j, mask), vmx)), vscale));
+    }
+    d[y] -= inv_n;
+  }
+  return total / static_cast<double>(n);
+}
+
+double L2Penalty(const float* w, index_t n, float lambda, float* grad) {
+  // Sum of squares in double lanes: the penalty of millions of weights stays exact enough.
+  __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+  index_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(w + i);
+    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
+    const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
+    acc0 = _mm256_fmadd_pd(lo, lo, acc0);
+    acc1 = _mm256_fmadd_pd(hi, hi, acc1);
+  }
+  alignas(32) double parts[4];
+  _mm256_store_pd(parts, _mm256_add_pd(acc0, acc1));
+  double sum = (parts[0] + parts[1]) + (parts[2] + parts[3]);
+  for (; i < n; ++i) sum += static_cast<double>(w[i]) * w[i];
+  if (grad != nullptr) {
+    const __m256 vl = _mm256_set1_ps(lambda);
+    for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(grad + i, _mm256_mul_ps(vl, _mm256_loadu_ps(w + i)));
+    for (; i < n; ++i) grad[i] = lambda * w[i];
+  }
+  return 0.5 * static_cast<double>(lambda) * sum;
+}
+
+void SgdUpdate(float* w, const float* g, index_t n, float lr) {
+  const __m256 vlr = _mm256_set1_ps(lr);
+  index_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    _mm256_storeu_ps(w + i, _mm256_fnmadd_ps(vlr, _mm256_loadu_ps(g + i), _mm256_loadu_ps(w + i)));
+  }
+  for (; i < n; ++i) w[i] -= lr * g[i];
+}
+
+void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
+  const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu);
+  index_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 vi = _mm256_fnmadd_ps(vlr, _mm256_loadu_ps(g + i), _mm256_mul_ps(vmu, _mm256_loadu_ps(v + i)));
+    _mm256_storeu_ps(v + i, vi);
+    _mm256_storeu_ps(w + i, _mm256_add_ps(_mm256_loadu_ps(w + i), vi));
+  }
+  for (; i < n; ++i) {
+    v[i] = mu * v[i] - lr * g[i];
+    w[i] += v[i];
+  }
+}
+
+}  // namespace nn::kernels::avx2

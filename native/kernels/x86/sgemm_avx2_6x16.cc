@@ -1,0 +1,90 @@
+/*
+ * Module Name: x86/sgemm_avx2_6x16.cc
+ *
+ * Abstract: AVX2+FMA GEMM micro-kernel with a 6 x 16 register tile (12 ymm accumulators, two
+ * ymm loads of B and one broadcast of A per rank-1 update). Compiled with -mavx2 -mfma only.
+ * Everything here has internal linkage except the entry point, so no AVX code can be picked
+ * up by the baseline objects at link time.
+ */
+#include <immintrin.h>
+
+#include "../kernel_table.h"
+
+namespace nn::kernels::avx2 {
+namespace {
+
+inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta, bool beta0) {
+  if (beta0) {
+    _mm256_storeu_ps(c, _mm256_mul_ps(valpha, v0));
+    _mm256_storeu_ps(c + 8, _mm256_mul_ps(valpha, v1));
+  } else {
+    _mm256_storeu_ps(c, _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(c), _mm256_mul_ps(valpha, v0)));
+    _mm256_storeu_ps(c + 8,
+                     _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(c + 8), _mm256_mul_ps(valpha, v1)));
+  }
+}
+
+}  // namespace
+
+void SgemmUkr(index_t k, const float* a, const float* b, float* c, index_t ldc, int m, int n,
+              float alpha, float beta) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (index_t p = 0; p < k; ++p) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const __m256 b1 = _mm256_load_ps(b + 8);
+    __m256 ai = _mm256_broadcast_ss(a + 0);
+    c00 = _mm256_fmadd_ps(ai, b0, c00);
+    c01 = _mm256_fmadd_ps(ai, b1, c01);
+    ai = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(ai, b0, c10);
+    c11 = _mm256_fmadd_ps(ai, b1, c11);
+    ai = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(ai, b0, c20);
+    c21 = _mm256_fmadd_ps(ai, b1, c21);
+    ai = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(ai, b0, c30);
+    c31 = _mm256_fmadd_ps(ai, b1, c31);
+    ai = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(ai, b0, c40);
+    c41 = _mm256_fmadd_ps(ai, b1, c41);
+    ai = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(ai, b0, c50);
+    c51 = _mm256_fmadd_ps(ai, b1, c51);
+    a += kMr;
+    b += kNr;
+  }
+  const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
+  const bool beta0 = beta == 0.0f;
+  if (m == kMr && n == kNr) {
+    StoreRow(c + 0 * ldc, c00, c01, valpha, vbeta, beta0);
+    StoreRow(c + 1 * ldc, c10, c11, valpha, vbeta, beta0);
+    StoreRow(c + 2 * ldc, c20, c21, valpha, vbeta, beta0);
+    StoreRow(c + 3 * ldc, c30, c31, valpha, vbeta, beta0);
+    StoreRow(c + 4 * ldc, c40, c41, valpha, vbeta, beta0);
+    StoreRow(c + 5 * ldc, c50, c51, valpha, vbeta, beta0);
+    return;
+  }
+  // Edge tile: spill the accumulators, then store only the m x n corner inside C.
+  alignas(32) float t[kMr * kNr];
+  const __m256 acc[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  for (int i = 0; i < kMr; ++i) {
+    _mm256_store_ps(t + i * kNr, acc[i][0]);
+    _mm256_store_ps(t + i * kNr + 8, acc[i][1]);
+  }
+  for (int i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    const float* ti = t + i * kNr;
+    if (beta0) {
+      for (int j = 0; j < n; ++j) ci[j] = alpha * ti[j];
+    } else {
+      for (int j = 0; j < n; ++j) ci[j] = alpha * ti[j] + beta * ci[j];
+    }
+  }
+}
+
+}  // namespace nn::kernels::avx2
