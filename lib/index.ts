@@ -1,0 +1,35 @@
+/**
+ * nnkit: neural-network training for Node.js, a TypeScript API over hand-written SIMD kernels.
+ *
+ * @example
+ * import { Sequential, dense, init, train, loadDigits, split } from 'nnkit';
+ * const data = split(await loadDigits(), { valFraction: 0.2, seed: 1 });
+ * const model = new Sequential({ inputSize: 64, layers: [dense(50, { activation: 'relu' }), dense(10)], loss: 'softmax' });
+ * const { bestModel, bestValAcc } = await train(model, data, { epochs: 10, learningRate: 1e-3, verbose: true });
+ */
+export { NnError } from './errors';
+export type { NnErrorCode } from './errors';
+export { linalg } from './linalg';
+export type { Isa } from './native';
+export { init } from './initializers';
+export type { Initializer } from './initializers';
+export { reg } from './regularizers';
+export type { Regularizer } from './regularizers';
+export { optim } from './optimizers';
+export type { Optimizer } from './optimizers';
+export { dense } from './layers/dense';
+export type { Activation, DenseOptions, DenseSpec } from './layers/dense';
+export { Sequential } from './models/sequential';
+export type { LossName, SequentialConfig } from './models/sequential';
+export { train } from './trainer';
+export type { EpochInfo, TrainData, TrainOptions, TrainResult } from './trainer';
+export { gradCheck } from './gradcheck';
+export type { GradCheckOptions, GradCheckResult } from './gradcheck';
+export { loadCsv } from './data/csv';
+export type { CsvOptions } from './data/csv';
+export type { Dataset } from './data/dataset';
+export { loadDigits } from './data/datasets';
+export { split } from './data/split';
+export type { SplitData, SplitOptions } from './data/split';
+export { Rng } from './rng';
+export { fmtE, fmtF } from './format';

@@ -1,0 +1,58 @@
+/**
+ * The one place that loads the native addon, and the whole C++ surface stated as a type.
+ * Only typed arrays, numbers and booleans cross; outputs are allocated by the caller and
+ * written in place. The binding re-checks lengths (NNKIT_ERR_SHAPE) so that a caller who
+ * bypasses the TypeScript wrappers still cannot make a kernel read out of bounds.
+ */
+import * as os from 'os';
+import * as path from 'path';
+import { NnError } from './errors';
+
+export type Isa = 'avx512' | 'avx2' | 'scalar';
+
+export interface NativeBinding {
+  /** The kernel path in use: the lower of NNKIT_ISA and what the CPU supports. */
+  readonly isa: Isa;
+  /** The best path this CPU supports, whatever NNKIT_ISA asked for. */
+  readonly bestIsa: Isa;
+  sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array,
+    lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  biasAdd(y: Float32Array, bias: Float32Array, rows: number, cols: number): void;
+  biasGrad(dy: Float32Array, rows: number, cols: number, db: Float32Array): void;
+  reluForward(x: Float32Array, y: Float32Array, n: number): void;
+  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** Mean softmax cross-entropy; fills dscores (may be scores itself) with its gradient. */
+  softmaxCrossEntropy(scores: Float32Array, labels: Int32Array, n: number, c: number, dscores: Float32Array | null): number;
+  /** 0.5 * lambda * sum(w^2); grad = lambda * w when given. */
+  l2Penalty(w: Float32Array, n: number, lambda: number, grad: Float32Array | null): number;
+  sgdUpdate(w: Float32Array, g: Float32Array, n: number, lr: number): void;
+  momentumUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number): void;
+}
+
+/** The package root: this file runs from lib/ (ts-jest) or dist/ (the published build). */
+const packageRoot = path.join(__dirname, '..');
+
+function load(): NativeBinding {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const nodeGypBuild = require('node-gyp-build') as ((dir: string) => unknown) & { path(dir: string): string };
+  try {
+    return nodeGypBuild(packageRoot) as NativeBinding;
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (typeof e.code === 'string' && e.code.startsWith('NNKIT_ERR_')) throw new NnError(e.code as 'NNKIT_ERR_ISA', e.message);
+    const tag = `${os.platform()}-${os.arch()}`;
+    throw new NnError('NNKIT_ERR_LOAD', [
+      `nnkit could not load its native addon (${e.message.trim().split('\n')[0]}).`,
+      `Tried, in order: ${path.join(packageRoot, 'build', 'Release')}, ${path.join(packageRoot, 'build', 'Debug')}, ` +
+        `${path.join(packageRoot, 'prebuilds', tag)} (N-API, libc-tagged).`,
+      'Possible solutions:',
+      `- npm 11 and later skip dependencies' install scripts unless allowed: run \`npm install-scripts approve nnkit\`, ` +
+        'then `npm rebuild nnkit` (it compiles the addon when no prebuild matches this platform).',
+      '- Building from source needs python3, make and a C++17 compiler (g++ or clang++): install them, then `npm rebuild nnkit`.',
+      '- In a clone of the repository: `npm install` (or `npm run build:gyp`) builds build/Release/nnkit.node.',
+      `- Platform ${tag} with Node ${process.versions.node}; set NNKIT_PREBUILD to a folder holding a matching build to override.`,
+    ].join('\n'));
+  }
+}
+
+export const native: NativeBinding = load();

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/*
+ * Fails (exit 1) when AVX (VEX/EVEX-encoded) instructions appear outside the ISA-specific code,
+ * which would make the addon crash with SIGILL on an x86-64 CPU without AVX. Two checks on the
+ * unstripped build:
+ *   1) the object files of the non-ISA sources contain no VEX/EVEX instruction at all;
+ *   2) in the linked addon, every function that holds one belongs to an ISA namespace
+ *      (nn::kernels::avx2 / nn::kernels::avx512). This catches inline or template code compiled
+ *      with AVX flags in an ISA file and then picked by the linker for baseline callers.
+ * Usage: node scripts/check-isa.js [build-dir]   (default: build/)
+ */
+'use strict';
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const ISA_NAMESPACE = /nn::kernels::(avx2|avx512)::/;
+const BMI = new Set(['andn', 'bextr', 'blsi', 'blsmsk', 'blsr', 'bzhi', 'mulx', 'pdep', 'pext', 'rorx', 'sarx', 'shlx', 'shrx']);
+const NOT_VEX = /^(verr|verw|vmcall|vmclear|vmfunc|vmlaunch|vmload|vmmcall|vmptrld|vmptrst|vmread|vmresume|vmrun|vmsave|vmwrite|vmxoff|vmxon)$/;
+
+/** True when an objdump instruction line (AT&T syntax, no raw bytes) is VEX- or EVEX-encoded. */
+function isVexInstruction(line) {
+  const m = /^\s*[0-9a-f]+:\s+(?:\{\w+\}\s+)?([a-z][a-z0-9.]*)\s*(.*)$/.exec(line);
+  if (!m) return false;
+  const [, mnemonic, operands] = m;
+  if (mnemonic.startsWith('v') && !NOT_VEX.test(mnemonic)) return true;
+  if (BMI.has(mnemonic) || /^k(mov|and|or|xor|not|shift|test|unpck|add)/.test(mnemonic)) return true;
+  return /%(ymm|zmm)\d+|%k[0-7]\b/.test(operands);
+}
+
+/** Functions (demangled names) of an objdump -d listing that contain VEX/EVEX instructions. */
+function vexFunctions(listing) {
+  const found = new Map();
+  let current = null;
+  for (const line of listing.split('\n')) {
+    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
+    if (header) {
+      current = header[1];
+      continue;
+    }
+    if (current !== null && isVexInstruction(line)) found.set(current, (found.get(current) || 0) + 1);
+  }
+  return found;
+}
+
+function disassemble(file) {
+  return execFileSync('objdump', ['-d', '-C', '--no-show-raw-insn', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+}
+
+function findFiles(dir, pred, out = []) {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) findFiles(p, pred, out);
+    else if (pred(p)) out.push(p);
+  }
+  return out;
+}
+
+function check(buildDir) {
+  const problems = [];
+  const addon = path.join(buildDir, 'Release', 'nnkit.node');
+  if (!fs.existsSync(addon)) return { problems: [`${addon} not found: build the addon first`], objects: 0 };
+  // 1) non-ISA objects: gyp puts them under obj.target/nnkit/, CMake under CMakeFiles/nnkit.dir/.
+  const objects = findFiles(buildDir, (p) => p.endsWith('.o') && /(obj\.target[\\/]nnkit[\\/]|nnkit\.dir[\\/])/.test(p));
+  for (const obj of objects) {
+    for (const [fn, count] of vexFunctions(disassemble(obj))) problems.push(`${path.relative(buildDir, obj)}: ${fn} has ${count} VEX/EVEX instructions`);
+  }
+  // 2) the linked addon: VEX/EVEX only inside the ISA namespaces.
+  for (const [fn, count] of vexFunctions(disassemble(addon))) {
+    if (!ISA_NAMESPACE.test(fn)) problems.push(`nnkit.node: ${fn} (outside the ISA namespaces) has ${count} VEX/EVEX instructions`);
+  }
+  return { problems, objects: objects.length };
+}
+
+module.exports = { check, isVexInstruction, vexFunctions };
+
+if (require.main === module) {
+  const buildDir = path.resolve(process.argv[2] || path.join(__dirname, '..', 'build'));
+  const { problems, objects } = check(buildDir);
+  if (problems.length) {
+    console.error(`AVX instructions outside the ISA-specific code:\n- ${problems.join('\n- ')}`);
+    process.exit(1);
+  }
+  console.log(`No VEX/EVEX instruction outside the ISA code (${objects} baseline objects and the linked addon checked).`);
+}

@@ -1,0 +1,118 @@
+import { NnError } from '../../lib/errors';
+import { init } from '../../lib/initializers';
+import { dense } from '../../lib/layers/dense';
+import { Sequential } from '../../lib/models/sequential';
+import { reg } from '../../lib/regularizers';
+import { centerOn, readCifar, readMnist } from '../helpers/data';
+
+/** The lecture's two-layer net: input → 50 hidden (ReLU) → 10-way softmax, weights 0.0001 · randn. */
+function twoLayer(inputSize: number, options: { seed?: number; l2?: number } = {}) {
+  const r = options.l2 !== undefined ? reg.l2(options.l2) : undefined;
+  return new Sequential({
+    inputSize,
+    layers: [
+      dense(50, { activation: 'relu', init: init.gaussian(1e-4), regularizer: r }),
+      dense(10, { init: init.gaussian(1e-4), regularizer: r }),
+    ],
+    loss: 'softmax',
+    seed: options.seed ?? 1,
+  });
+}
+
+describe('Sequential: the lecture\'s loss sanity checks on real data', () => {
+  it('initial loss with regularization off is ln(10) on MNIST digits', () => {
+    const { x, y } = readMnist(1000);
+    const loss = twoLayer(784).loss(x, y);
+    expect(Math.abs(loss - Math.log(10))).toBeLessThan(0.02);
+  });
+
+  it('initial loss with regularization off is ln(10) on CIFAR-10', () => {
+    const { x, y } = readCifar(500);
+    centerOn(x, 3072, x);
+    expect(Math.abs(twoLayer(3072).loss(x, y) - Math.log(10))).toBeLessThan(0.02);
+  });
+
+  it('λ = 1e3 on a 3072-50-10 net raises the initial loss to about 3.07 (½·λ·ΣW² on top of 2.30)', () => {
+    const { x, y } = readCifar(500);
+    centerOn(x, 3072, x);
+    const model = twoLayer(3072, { l2: 1e3 });
+    const loss = model.loss(x, y);
+    const dataLoss = model.evaluate(x, y).loss;
+    let sumSquares = 0;
+    for (const layer of model.layers) for (const w of layer.w) sumSquares += w * w;
+    expect(Math.abs(loss - 3.07)).toBeLessThan(0.02);
+    expect(loss - dataLoss).toBeCloseTo(0.5 * 1e3 * sumSquares, 5); // biases are not regularized
+    expect(loss).toBeGreaterThan(twoLayer(3072).loss(x, y) + 0.7);
+  });
+
+  it('the same seed gives the same weights; another seed other weights', () => {
+    expect(Array.from(twoLayer(64, { seed: 3 }).params)).toEqual(Array.from(twoLayer(64, { seed: 3 }).params));
+    expect(Array.from(twoLayer(64, { seed: 3 }).params)).not.toEqual(Array.from(twoLayer(64, { seed: 4 }).params));
+  });
+
+  it('gaussian(std) draws weights with that std, biases start at zero', () => {
+    const model = twoLayer(3072);
+    const w = model.layers[0].w;
+    const mean = w.reduce((a, v) => a + v, 0) / w.length;
+    const std = Math.sqrt(w.reduce((a, v) => a + (v - mean) ** 2, 0) / w.length);
+    expect(std).toBeCloseTo(1e-4, 5);
+    expect(model.layers[0].b?.every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('Sequential: predictions', () => {
+  const model = new Sequential({ inputSize: 4, layers: [dense(5, { activation: 'relu' }), dense(3)], seed: 2 });
+  const x = Float32Array.from({ length: 4 * 2500 }, (_, i) => Math.sin(i));
+
+  it('predict returns n x outputs scores; chunked evaluation matches row-by-row', () => {
+    const scores = model.predict(x);
+    expect(scores.length).toBe(2500 * 3);
+    const row = model.predict(x.subarray(4 * 1234, 4 * 1235));
+    expect(Array.from(scores.subarray(3 * 1234, 3 * 1235))).toEqual(Array.from(row));
+  });
+
+  it('predictProba rows sum to 1 and predictClasses is their argmax', () => {
+    const p = model.predictProba(x);
+    const classes = model.predictClasses(x);
+    for (let r = 0; r < 2500; r++) {
+      const row = Array.from(p.subarray(r * 3, r * 3 + 3));
+      expect(row.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+      expect(classes[r]).toBe(row.indexOf(Math.max(...row)));
+    }
+  });
+
+  it('evaluate reports data loss, accuracy and n', () => {
+    const y = model.predictClasses(x);
+    const result = model.evaluate(x, y);
+    expect(result.n).toBe(2500);
+    expect(result.accuracy).toBe(1);
+    expect(result.loss).toBeGreaterThan(0);
+  });
+
+  it('clone is independent', () => {
+    const copy = model.clone();
+    copy.params[0] += 1;
+    expect(copy.params[0]).not.toBe(model.params[0]);
+  });
+});
+
+describe('Sequential: errors', () => {
+  const model = new Sequential({ inputSize: 4, layers: [dense(3)] });
+  const cases: Array<[string, () => unknown, string, string]> = [
+    ['x not a multiple of inputSize', () => model.predict(new Float32Array(6)), 'NNKIT_ERR_SHAPE', 'Expected a multiple of inputSize 4 for x.length but received 6'],
+    ['y of the wrong length', () => model.evaluate(new Float32Array(8), [0]), 'NNKIT_ERR_SHAPE', 'Expected 2 (one label per sample) for y.length but received 1'],
+    ['label out of range', () => model.evaluate(new Float32Array(4), [3]), 'NNKIT_ERR_LABEL', 'Expected integer label in [0, 3) for y[0] but received 3'],
+    ['x not a Float32Array', () => model.predict([1, 2, 3, 4] as unknown as Float32Array), 'NNKIT_ERR_ARG', 'Expected Float32Array for x but received an Array of length 4'],
+    ['units 0', () => dense(0), 'NNKIT_ERR_ARG', 'Expected positive integer for units but received 0'],
+    ['unknown activation', () => dense(3, { activation: 'swish' as 'relu' }), 'NNKIT_ERR_ARG', "Expected one of 'relu', 'linear' for activation but received 'swish'"],
+    ['negative std', () => init.gaussian(-1), 'NNKIT_ERR_ARG', 'Expected non-negative number for std but received -1'],
+    ['NaN lambda', () => reg.l2(NaN), 'NNKIT_ERR_ARG', 'Expected non-negative number for lambda but received NaN'],
+    ['inputSize 0', () => new Sequential({ inputSize: 0, layers: [dense(2)] }), 'NNKIT_ERR_ARG', 'Expected positive integer for inputSize but received 0'],
+    ['no layers', () => new Sequential({ inputSize: 2, layers: [] }), 'NNKIT_ERR_ARG', 'Expected non-empty array of layers for layers but received an Array of length 0'],
+    ['unknown loss', () => new Sequential({ inputSize: 2, layers: [dense(2)], loss: 'hinge' as 'softmax' }), 'NNKIT_ERR_ARG', "Expected one of 'softmax' for loss but received 'hinge'"],
+  ];
+  it.each(cases)('%s', (_, fn, code, message) => {
+    expect(fn).toThrow(NnError);
+    expect(fn).toThrow(expect.objectContaining({ code, message }));
+  });
+});
