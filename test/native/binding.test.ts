@@ -1,0 +1,46 @@
+/**
+ * The binding guards memory safety on its own, for callers that bypass the TypeScript wrappers:
+ * wrong types, short arrays and NaN dimensions give a coded error, never a crash.
+ */
+import { native } from '../../lib/native';
+
+const f = (n: number) => new Float32Array(n);
+
+describe('binding argument checks', () => {
+  const cases: Array<[string, () => unknown, string, string, string]> = [
+    ['sgemm: A too short', () => native.sgemm(false, false, 2, 2, 2, 1, f(3), 2, f(4), 2, 0, f(4), 2), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for A but received 3'],
+    ['sgemm: transposed B too short', () => native.sgemm(false, true, 2, 3, 2, 1, f(4), 2, f(5), 2, 0, f(6), 3), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 6 elements for B but received 5'],
+    ['sgemm: ldc below n', () => native.sgemm(false, false, 2, 2, 2, 1, f(4), 2, f(4), 2, 0, f(4), 1), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected leading dimension >= 2 for C but received 1'],
+    ['sgemm: NaN m', () => native.sgemm(false, false, NaN, 2, 2, 1, f(4), 2, f(4), 2, 0, f(4), 2), 'TypeError', 'NNKIT_ERR_ARG', 'Expected non-negative integer for m but received NaN'],
+    ['sgemm: negative k', () => native.sgemm(false, false, 2, 2, -1, 1, f(4), 2, f(4), 2, 0, f(4), 2), 'TypeError', 'NNKIT_ERR_ARG', 'Expected non-negative integer for k but received -1'],
+    ['sgemm: Float64Array', () => native.sgemm(false, false, 1, 1, 1, 1, new Float64Array(1) as unknown as Float32Array, 1, f(1), 1, 0, f(1), 1), 'TypeError', 'NNKIT_ERR_ARG', 'Expected Float32Array for A but received a typed array of another element type'],
+    ['sgemm: C aliases A', () => { const a = f(4); native.sgemm(false, false, 2, 2, 2, 1, a, 2, f(4), 2, 0, a, 2); }, 'RangeError', 'NNKIT_ERR_ARG', 'Expected C not to share memory with A'],
+    ['sgemm: missing args', () => (native.sgemm as unknown as () => void)(), 'TypeError', 'NNKIT_ERR_ARG', 'Expected boolean for transA but received undefined'],
+    ['biasAdd: y short', () => native.biasAdd(f(5), f(3), 2, 3), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 6 elements for y but received 5'],
+    ['biasGrad: db short', () => native.biasGrad(f(6), 2, 3, f(2)), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 3 elements for db but received 2'],
+    ['reluForward: n past y', () => native.reluForward(f(4), f(3), 4), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for y but received 3'],
+    ['reluBackward: n past dx', () => native.reluBackward(f(4), f(4), f(3), 4), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for dx but received 3'],
+    ['softmax: label out of range', () => native.softmaxCrossEntropy(f(6), new Int32Array([0, 3]), 2, 3, null), 'RangeError', 'NNKIT_ERR_LABEL', 'Expected label in [0, 3) for labels[1] but received 3'],
+    ['softmax: labels not Int32Array', () => native.softmaxCrossEntropy(f(6), new Uint8Array(2) as unknown as Int32Array, 2, 3, null), 'TypeError', 'NNKIT_ERR_ARG', 'Expected Int32Array for labels but received a typed array of another element type'],
+    ['softmax: n = 0', () => native.softmaxCrossEntropy(f(6), new Int32Array(2), 0, 3, null), 'TypeError', 'NNKIT_ERR_ARG', 'Expected positive integer for n but received 0'],
+    ['softmax: dscores short', () => native.softmaxCrossEntropy(f(6), new Int32Array(2), 2, 3, f(5)), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 6 elements for dscores but received 5'],
+    ['l2Penalty: NaN lambda', () => native.l2Penalty(f(3), 3, NaN, null), 'TypeError', 'NNKIT_ERR_ARG', 'Expected finite number for lambda but received NaN'],
+    ['sgdUpdate: g short', () => native.sgdUpdate(f(4), f(3), 4, 0.1), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for g but received 3'],
+    ['momentumUpdate: infinite lr', () => native.momentumUpdate(f(4), f(4), f(4), 4, Infinity, 0.9), 'TypeError', 'NNKIT_ERR_ARG', 'Expected finite number for lr but received Infinity'],
+    ['momentumUpdate: v aliases w', () => { const w = f(4); native.momentumUpdate(w, f(4), w, 4, 0.1, 0.9); }, 'RangeError', 'NNKIT_ERR_ARG', 'Expected v not to share memory with w'],
+  ];
+  it.each(cases)('%s', (_, fn, name, code, message) => {
+    let caught: unknown = null;
+    try {
+      fn();
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toMatchObject({ name, code, message });
+  });
+
+  it('subarray views are bounded by their own length, not the buffer\'s', () => {
+    const buffer = f(100);
+    expect(() => native.reluForward(buffer.subarray(10, 20), buffer.subarray(10, 20), 11)).toThrow(expect.objectContaining({ code: 'NNKIT_ERR_SHAPE' }));
+  });
+});
