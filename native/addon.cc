@@ -26,6 +26,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("isa", Napi::String::New(env, k::IsaName(k::ActiveIsa())));
   exports.Set("bestIsa", Napi::String::New(env, k::IsaName(k::BestSupportedIsa())));
   exports.Set("sgemm", Napi::Function::New(env, nn::binding::Sgemm, "sgemm"));
+  exports.Set("setNumThreads", Napi::Function::New(env, nn::binding::SetNumThreads, "setNumThreads"));
+  exports.Set("getNumThreads", Napi::Function::New(env, nn::binding::GetNumThreads, "getNumThreads"));
+  exports.Set("fmaPeak", Napi::Function::New(env, nn::binding::FmaPeak, "fmaPeak"));
+  exports.Set("sgemmBench", Napi::Function::New(env, nn::binding::SgemmBench, "sgemmBench"));
   exports.Set("biasAdd", Napi::Function::New(env, nn::binding::BiasAdd, "biasAdd"));
   exports.Set("biasGrad", Napi::Function::New(env, nn::binding::BiasGrad, "biasGrad"));
   exports.Set("reluForward", Napi::Function::New(env, nn::binding::ReluForward, "reluForward"));

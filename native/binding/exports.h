@@ -12,6 +12,10 @@ namespace nn::binding {
 
 // linalg.cc
 Napi::Value Sgemm(const Napi::CallbackInfo& info);
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
+Napi::Value FmaPeak(const Napi::CallbackInfo& info);
+Napi::Value SgemmBench(const Napi::CallbackInfo& info);
 // layers.cc
 Napi::Value BiasAdd(const Napi::CallbackInfo& info);
 Napi::Value BiasGrad(const Napi::CallbackInfo& info);

@@ -54,9 +54,8 @@ KernelTable MakeTable(Isa isa) {
   t.sgemm_ukr = ref::SgemmUkr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
-  t.mc = 64;
   t.kc = 256;
-  t.nc = 1024;
+  t.nc = 512;
   t.bias_add = ref::BiasAdd;
   t.bias_grad = ref::BiasGrad;
   t.relu_forward = ref::ReluForward;
@@ -65,15 +64,15 @@ KernelTable MakeTable(Isa isa) {
   t.l2_penalty = ref::L2Penalty;
   t.sgd_update = ref::SgdUpdate;
   t.momentum_update = ref::MomentumUpdate;
+  t.fma_probe = ref::FmaProbe;
 #if NN_X86
   if (isa >= Isa::Avx2) {
     t.isa = Isa::Avx2;
     t.sgemm_ukr = avx2::SgemmUkr;
     t.mr = avx2::kMr;
     t.nr = avx2::kNr;
-    t.mc = 168;
     t.kc = 256;
-    t.nc = 4080;
+    t.nc = 512;
     t.bias_add = avx2::BiasAdd;
     t.bias_grad = avx2::BiasGrad;
     t.relu_forward = avx2::ReluForward;
@@ -82,13 +81,13 @@ KernelTable MakeTable(Isa isa) {
     t.l2_penalty = avx2::L2Penalty;
     t.sgd_update = avx2::SgdUpdate;
     t.momentum_update = avx2::MomentumUpdate;
+    t.fma_probe = avx2::FmaProbe;
   }
   if (isa >= Isa::Avx512) {
     t.isa = Isa::Avx512;
     t.sgemm_ukr = avx512::SgemmUkr;
     t.mr = avx512::kMr;
     t.nr = avx512::kNr;
-    t.mc = 144;
     t.kc = 256;
     t.nc = 4096;
     t.bias_add = avx512::BiasAdd;
@@ -99,6 +98,7 @@ KernelTable MakeTable(Isa isa) {
     t.l2_penalty = avx512::L2Penalty;
     t.sgd_update = avx512::SgdUpdate;
     t.momentum_update = avx512::MomentumUpdate;
+    t.fma_probe = avx512::FmaProbe;
   }
 #else
   (void)isa;

@@ -1,25 +1,34 @@
 /*
  * Module Name: gemm.cc
  *
- * Abstract: the ISA-agnostic single-precision GEMM driver (BLIS loop order). For each NC-wide
- * column panel and KC-deep slice of op(B), the slice is packed into NR-wide slivers; for each
- * MC-tall block of op(A) the block is packed into MR-tall slivers; the micro-kernel from the
- * dispatch table then sweeps the MR x NR tiles. Packing folds in the transposes and pads edges
- * with zeros, so the micro-kernel always runs a full tile and stores only the part inside C.
+ * Abstract: the ISA-agnostic single-precision GEMM driver. Only op(B) is packed: for each
+ * NC-wide column panel and KC-deep slice, into NR-wide slivers (the transposes folded in, edges
+ * zero-padded). A is read in place by the micro-kernel through its strides, MR rows at a time
+ * (MLAS's scheme: no A packing on the skinny shapes of training, where it would cost as much as
+ * the arithmetic); only a short last row panel is copied, zero-padded, so the micro-kernel may
+ * always read MR rows. Loop order: for each MR-row panel of A (in L1), sweep every sliver of
+ * the packed B panel (in L2).
+ *
+ * Threads: a product big enough is split into independent sub-products, one per thread, along
+ * M, N, or K (then partial results are summed), whichever duplicates the least work.
  */
 #include <cstdlib>
+#include <cstring>
 
 #include "kernel_table.h"
+#include "thread_pool.h"
 
 namespace nn::kernels {
 namespace {
 
 constexpr std::size_t kAlign = 64;
+// Below this many multiply-adds per thread, waking another thread costs more than it saves.
+constexpr double kMinFmaPerThread = 1 << 18;
 
-// A per-thread, grow-only, 64-byte-aligned scratch buffer for packed panels.
-class PackBuffer {
+// A per-thread, grow-only, 64-byte-aligned scratch buffer.
+class Scratch {
  public:
-  ~PackBuffer() { std::free(data_); }
+  ~Scratch() { std::free(data_); }
   float* Get(std::size_t floats) {
     if (floats > capacity_) {
       std::free(data_);
@@ -35,48 +44,51 @@ class PackBuffer {
   std::size_t capacity_ = 0;
 };
 
-thread_local PackBuffer t_pack_a;
-thread_local PackBuffer t_pack_b;
+thread_local Scratch t_pack_b;
+thread_local Scratch t_edge_a;
+thread_local Scratch t_partial;
 
 inline index_t Min(index_t a, index_t b) { return a < b ? a : b; }
+inline index_t Max(index_t a, index_t b) { return a > b ? a : b; }
 
-// Packs op(A)[i0 : i0 + mc, p0 : p0 + kc] into MR-tall slivers: dst[s][p][i], zero-padded rows.
-void PackA(bool trans, const float* a, index_t lda, index_t i0, index_t p0, index_t mc, index_t kc,
-           int mr, float* dst) {
-  for (index_t is = 0; is < mc; is += mr) {
-    const index_t rows = Min(mr, mc - is);
-    for (index_t p = 0; p < kc; ++p) {
-      float* d = dst + p * mr;
-      if (!trans) {
-        const float* src = a + (i0 + is) * lda + (p0 + p);  // op(A)(i, p) = A[i * lda + p]
-        for (index_t i = 0; i < rows; ++i) d[i] = src[i * lda];
+// Packs op(B)[p0 : p0 + kc, j0 : j0 + nc] into NR-wide slivers: dst[s][p][j], zero-padded columns.
+void PackB(bool trans, const float* b, index_t ldb, index_t p0, index_t j0, index_t kc, index_t nc, int nr,
+           float* dst) {
+  for (index_t js = 0; js < nc; js += nr) {
+    const index_t cols = Min(nr, nc - js);
+    if (!trans) {
+      const float* src = b + p0 * ldb + (j0 + js);  // op(B)(p, j) = B[p * ldb + j]
+      if (cols == nr) {
+        for (index_t p = 0; p < kc; ++p) std::memcpy(dst + p * nr, src + p * ldb, sizeof(float) * nr);
       } else {
-        const float* src = a + (p0 + p) * lda + (i0 + is);  // op(A)(i, p) = A[p * lda + i]
-        for (index_t i = 0; i < rows; ++i) d[i] = src[i];
+        for (index_t p = 0; p < kc; ++p) {
+          float* d = dst + p * nr;
+          for (index_t j = 0; j < cols; ++j) d[j] = src[p * ldb + j];
+          for (index_t j = cols; j < nr; ++j) d[j] = 0.0f;
+        }
       }
-      for (index_t i = rows; i < mr; ++i) d[i] = 0.0f;
+    } else {
+      // op(B)(p, j) = B[j * ldb + p]: walk each source row once, scattering into the sliver.
+      for (index_t j = 0; j < cols; ++j) {
+        const float* src = b + (j0 + js + j) * ldb + p0;
+        for (index_t p = 0; p < kc; ++p) dst[p * nr + j] = src[p];
+      }
+      for (index_t j = cols; j < nr; ++j) {
+        for (index_t p = 0; p < kc; ++p) dst[p * nr + j] = 0.0f;
+      }
     }
-    dst += kc * mr;
+    dst += kc * nr;
   }
 }
 
-// Packs op(B)[p0 : p0 + kc, j0 : j0 + nc] into NR-wide slivers: dst[s][p][j], zero-padded columns.
-void PackB(bool trans, const float* b, index_t ldb, index_t p0, index_t j0, index_t kc, index_t nc,
-           int nr, float* dst) {
-  for (index_t js = 0; js < nc; js += nr) {
-    const index_t cols = Min(nr, nc - js);
-    for (index_t p = 0; p < kc; ++p) {
-      float* d = dst + p * nr;
-      if (!trans) {
-        const float* src = b + (p0 + p) * ldb + (j0 + js);  // op(B)(p, j) = B[p * ldb + j]
-        for (index_t j = 0; j < cols; ++j) d[j] = src[j];
-      } else {
-        const float* src = b + (j0 + js) * ldb + (p0 + p);  // op(B)(p, j) = B[j * ldb + p]
-        for (index_t j = 0; j < cols; ++j) d[j] = src[j * ldb];
-      }
-      for (index_t j = cols; j < nr; ++j) d[j] = 0.0f;
-    }
-    dst += kc * nr;
+// Copies rows [i0, i0 + rows) of op(A)[:, p0 : p0 + kc] into a zero-padded MR x kc panel laid
+// out as A(i, p) = dst[i + p * mr].
+void PackEdgeA(bool trans, const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, int mr,
+               float* dst) {
+  for (index_t p = 0; p < kc; ++p) {
+    float* d = dst + p * mr;
+    for (index_t i = 0; i < rows; ++i) d[i] = trans ? a[(p0 + p) * lda + i0 + i] : a[(i0 + i) * lda + p0 + p];
+    for (index_t i = rows; i < mr; ++i) d[i] = 0.0f;
   }
 }
 
@@ -92,43 +104,165 @@ void ScaleC(index_t m, index_t n, float beta, float* c, index_t ldc) {
   }
 }
 
+struct GemmArgs {
+  bool trans_a, trans_b;
+  index_t m, n, k;
+  float alpha;
+  const float* a;
+  index_t lda;
+  const float* b;
+  index_t ldb;
+  float beta;
+  float* c;
+  index_t ldc;
+};
+
+// The single-threaded product on one block of the problem (k > 0, alpha != 0).
+Status GemmBlock(const GemmArgs& g) {
+  const KernelTable& t = Table();
+  const int mr = t.mr, nr = t.nr;
+  const index_t kc_max = Min(t.kc, g.k);
+  const index_t nc_max = Min(t.nc, (g.n + nr - 1) / nr * nr);
+  float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
+  float* edge_a = (g.m % mr) != 0 ? t_edge_a.Get(static_cast<std::size_t>(mr * kc_max)) : nullptr;
+  if (pack_b == nullptr || ((g.m % mr) != 0 && edge_a == nullptr)) return Status::OutOfMemory;
+
+  for (index_t jc = 0; jc < g.n; jc += t.nc) {
+    const index_t nc = Min(t.nc, g.n - jc);
+    for (index_t pc = 0; pc < g.k; pc += t.kc) {
+      const index_t kc = Min(t.kc, g.k - pc);
+      const float beta = pc == 0 ? g.beta : 1.0f;  // later K slices accumulate
+      PackB(g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
+      for (index_t ir = 0; ir < g.m; ir += mr) {
+        const int mb = static_cast<int>(Min(mr, g.m - ir));
+        const float* ap;
+        index_t rs, cs;
+        if (mb < mr) {
+          PackEdgeA(g.trans_a, g.a, g.lda, ir, pc, mb, kc, mr, edge_a);
+          ap = edge_a;
+          rs = 1;
+          cs = mr;
+        } else if (!g.trans_a) {
+          ap = g.a + ir * g.lda + pc;  // op(A)(i, p) = A[i * lda + p]
+          rs = g.lda;
+          cs = 1;
+        } else {
+          ap = g.a + pc * g.lda + ir;  // op(A)(i, p) = A[p * lda + i]
+          rs = 1;
+          cs = g.lda;
+        }
+        float* crow = g.c + ir * g.ldc + jc;
+        for (index_t jr = 0; jr < nc; jr += nr) {
+          const int nb = static_cast<int>(Min(nr, nc - jr));
+          t.sgemm_ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta);
+        }
+      }
+    }
+  }
+  return Status::Ok;
+}
+
+enum class Split { M, N, K };
+
+struct ParallelGemm {
+  GemmArgs g;
+  Split split;
+  index_t parts;
+  index_t chunk;       // rows, columns or depth per part (a multiple of MR, NR or 1)
+  float** partials;    // K split: part p > 0 writes an m x n partial product here
+  Status status[64];
+};
+
+void RunPart(index_t part, void* context) {
+  ParallelGemm& pg = *static_cast<ParallelGemm*>(context);
+  GemmArgs g = pg.g;
+  const index_t lo = part * pg.chunk;
+  switch (pg.split) {
+    case Split::M: {
+      g.m = Min(pg.chunk, pg.g.m - lo);
+      g.a = pg.g.trans_a ? pg.g.a + lo : pg.g.a + lo * pg.g.lda;
+      g.c = pg.g.c + lo * pg.g.ldc;
+      break;
+    }
+    case Split::N: {
+      g.n = Min(pg.chunk, pg.g.n - lo);
+      g.b = pg.g.trans_b ? pg.g.b + lo * pg.g.ldb : pg.g.b + lo;
+      g.c = pg.g.c + lo;
+      break;
+    }
+    case Split::K: {
+      g.k = Min(pg.chunk, pg.g.k - lo);
+      g.a = pg.g.trans_a ? pg.g.a + lo * pg.g.lda : pg.g.a + lo;
+      g.b = pg.g.trans_b ? pg.g.b + lo : pg.g.b + lo * pg.g.ldb;
+      if (part > 0) {
+        g.c = pg.partials[part];
+        g.ldc = pg.g.n;
+        g.beta = 0.0f;
+      }
+      break;
+    }
+  }
+  pg.status[part] = GemmBlock(g);
+}
+
 }  // namespace
 
-Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
-             const float* a, index_t lda, const float* b, index_t ldb, float beta, float* c,
-             index_t ldc) {
+Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
+             index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads) {
   if (m <= 0 || n <= 0) return Status::Ok;
   if (k <= 0 || alpha == 0.0f) {
     ScaleC(m, n, beta, c, ldc);
     return Status::Ok;
   }
-  const KernelTable& t = Table();
-  const int mr = t.mr, nr = t.nr;
-  const index_t kc_max = Min(t.kc, k);
-  const index_t mc_max = Min(t.mc, (m + mr - 1) / mr * mr);
-  const index_t nc_max = Min(t.nc, (n + nr - 1) / nr * nr);
-  float* pack_a = t_pack_a.Get(static_cast<std::size_t>(mc_max * kc_max));
-  float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
-  if (pack_a == nullptr || pack_b == nullptr) return Status::OutOfMemory;
+  ParallelGemm pg{};
+  pg.g = GemmArgs{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+  if (threads <= 0) threads = DefaultNumThreads();
+  const double fma = static_cast<double>(m) * n * k;
+  index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
+  if (parts <= 1) return GemmBlock(pg.g);
 
-  for (index_t jc = 0; jc < n; jc += t.nc) {
-    const index_t nc = Min(t.nc, n - jc);
-    for (index_t pc = 0; pc < k; pc += t.kc) {
-      const index_t kc = Min(t.kc, k - pc);
-      const float beta_here = pc == 0 ? beta : 1.0f;  // later K slices accumulate
-      PackB(trans_b, b, ldb, pc, jc, kc, nc, nr, pack_b);
-      for (index_t ic = 0; ic < m; ic += t.mc) {
-        const index_t mc = Min(t.mc, m - ic);
-        PackA(trans_a, a, lda, ic, pc, mc, kc, mr, pack_a);
-        for (index_t jr = 0; jr < nc; jr += nr) {
-          const int nb = static_cast<int>(Min(nr, nc - jr));
-          const float* bp = pack_b + (jr / nr) * kc * nr;
-          for (index_t ir = 0; ir < mc; ir += mr) {
-            const int mb = static_cast<int>(Min(mr, mc - ir));
-            t.sgemm_ukr(kc, pack_a + (ir / mr) * kc * mr, bp, c + (ic + ir) * ldc + (jc + jr), ldc,
-                        mb, nb, alpha, beta_here);
-          }
-        }
+  // Choose the split that duplicates the least: along M every part packs all of B (k * n);
+  // along N every part reads all of A (m * k); along K the partial products cost m * n each.
+  const KernelTable& t = Table();
+  const index_t m_tiles = (m + t.mr - 1) / t.mr, n_tiles = (n + t.nr - 1) / t.nr;
+  const double cost_m = m_tiles >= parts ? static_cast<double>(k) * n * parts : 1e300;
+  const double cost_n = n_tiles >= parts ? 0.5 * static_cast<double>(m) * k * parts : 1e300;
+  const double cost_k = k >= 64 * parts ? 2.0 * static_cast<double>(m) * n * parts : 1e300;
+  if (cost_m <= cost_n && cost_m <= cost_k) {
+    pg.split = Split::M;
+    pg.chunk = (m_tiles + parts - 1) / parts * t.mr;
+    parts = (m + pg.chunk - 1) / pg.chunk;
+  } else if (cost_n <= cost_k) {
+    pg.split = Split::N;
+    pg.chunk = (n_tiles + parts - 1) / parts * t.nr;
+    parts = (n + pg.chunk - 1) / pg.chunk;
+  } else if (cost_k < 1e300) {
+    pg.split = Split::K;
+    pg.chunk = (k + parts - 1) / parts;
+    parts = (k + pg.chunk - 1) / pg.chunk;
+  } else {
+    return GemmBlock(pg.g);
+  }
+  pg.parts = parts;
+
+  float* partials[64] = {};
+  if (pg.split == Split::K) {
+    float* scratch = t_partial.Get(static_cast<std::size_t>((parts - 1) * m * n));
+    if (scratch == nullptr) return Status::OutOfMemory;
+    for (index_t p = 1; p < parts; ++p) partials[p] = scratch + (p - 1) * m * n;
+    pg.partials = partials;
+  }
+  ParallelFor(static_cast<int>(parts), parts, RunPart, &pg);
+  for (index_t p = 0; p < parts; ++p) {
+    if (pg.status[p] != Status::Ok) return pg.status[p];
+  }
+  if (pg.split == Split::K) {
+    for (index_t p = 1; p < parts; ++p) {
+      const float* src = partials[p];
+      for (index_t i = 0; i < m; ++i) {
+        float* ci = c + i * ldc;
+        const float* si = src + i * n;
+        for (index_t j = 0; j < n; ++j) ci[j] += si[j];
       }
     }
   }

@@ -12,18 +12,20 @@
 
 namespace nn::kernels {
 
-// Micro-kernel contract (BLIS): for a packed A sliver (k x MR, stored p-major: a[p * MR + i]) and
-// a packed B sliver (k x NR, b[p * NR + j]), computes AB = sum_p a[p, :]^T b[p, :] and writes
-// C[i, j] = alpha * AB[i, j] + beta * C[i, j] for i < m <= MR, j < n <= NR. beta == 0: C not read.
-using SgemmUkr = void (*)(index_t k, const float* a, const float* b, float* c, index_t ldc, int m,
-                          int n, float alpha, float beta);
+// Micro-kernel contract (BLIS, with A read in place as in MLAS): for MR rows of A addressed as
+// A(i, p) = a[i * rs_a + p * cs_a] (all MR rows readable; the driver packs a short last row
+// panel) and a packed B sliver (k x NR, b[p * NR + j], 32-byte aligned), computes
+// AB = sum_p A(:, p) B(p, :) and writes C[i, j] = alpha * AB[i, j] + beta * C[i, j] for
+// i < m <= MR, j < n <= NR. beta == 0: C is not read.
+using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
+                          index_t ldc, int m, int n, float alpha, float beta);
 
 struct KernelTable {
   Isa isa;
   // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
   SgemmUkr sgemm_ukr;
   int mr, nr;
-  index_t mc, kc, nc;
+  index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
   void (*bias_add)(float*, const float*, index_t, index_t);
   void (*bias_grad)(const float*, index_t, index_t, float*);
   void (*relu_forward)(const float*, float*, index_t);
@@ -32,14 +34,17 @@ struct KernelTable {
   double (*l2_penalty)(const float*, index_t, float, float*);
   void (*sgd_update)(float*, const float*, index_t, float);
   void (*momentum_update)(float*, const float*, float*, index_t, float, float);
+  // Runs `iters` rounds of independent FMAs on this ISA's widest vectors; returns the flop count
+  // (and stores a checksum so the loop is not optimized away). For measuring the machine's peak.
+  double (*fma_probe)(index_t iters, float* sink);
 };
 
 const KernelTable& Table();
 
 #define NN_DECLARE_ISA_KERNELS(ns)                                                             \
   namespace ns {                                                                               \
-  void SgemmUkr(index_t k, const float* a, const float* b, float* c, index_t ldc, int m, int n, \
-                float alpha, float beta);                                                      \
+  void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, \
+                index_t ldc, int m, int n, float alpha, float beta);                           \
   void BiasAdd(float* y, const float* bias, index_t rows, index_t cols);                       \
   void BiasGrad(const float* dy, index_t rows, index_t cols, float* db);                       \
   void ReluForward(const float* x, float* y, index_t n);                                       \
@@ -49,6 +54,7 @@ const KernelTable& Table();
   double L2Penalty(const float* w, index_t n, float lambda, float* grad);                      \
   void SgdUpdate(float* w, const float* g, index_t n, float lr);                               \
   void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);      \
+  double FmaProbe(index_t iters, float* sink);                                                 \
   }
 
 NN_DECLARE_ISA_KERNELS(ref)

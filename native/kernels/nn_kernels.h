@@ -32,9 +32,21 @@ const char* IsaName(Isa isa);
 
 // C = alpha * op(A) * op(B) + beta * C, op(A): m x k, op(B): k x n, C: m x n.
 // beta == 0: C is not read. alpha == 0 or k == 0: A and B are not read.
-// Returns OutOfMemory when the per-thread packing buffers cannot be allocated (C untouched).
+// threads: how many threads may work on it (0 = the process default, see thread_pool.h).
+// Returns OutOfMemory when the per-thread packing buffers cannot be allocated.
 Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
-           index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc);
+             index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads = 0);
+
+// The process-wide default thread count for kernels (NNKIT_NUM_THREADS, else the core count).
+int NumThreads();
+void SetNumThreads(int threads);
+
+// Benchmark helpers, timed in native loops (no JS crossing inside the timed region).
+// The single-thread GFLOP/s of the active ISA's FMA units, measured for about `seconds`.
+double MeasureFmaPeakGflops(double seconds);
+// Seconds per call of Sgemm(alpha = 1, beta = 0), repeated for at least `min_seconds`.
+double TimeSgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, const float* a, index_t lda,
+                 const float* b, index_t ldb, float* c, index_t ldc, int threads, double min_seconds);
 
 // y[r, :] += bias for r in [0, rows); y is rows x cols, contiguous.
 void BiasAdd(float* y, const float* bias, index_t rows, index_t cols);

@@ -78,3 +78,19 @@ void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, flo
 }
 
 }  // namespace nn::kernels::ref
+
+namespace nn::kernels::ref {
+
+double FmaProbe(index_t iters, float* sink) {
+  float acc[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const float x = 0.999999f, y = 1e-7f;
+  for (index_t it = 0; it < iters; ++it) {
+    for (float& a : acc) a = a * x + y;
+  }
+  float s = 0;
+  for (float a : acc) s += a;
+  *sink = s;
+  return 2.0 * 8 * static_cast<double>(iters);
+}
+
+}  // namespace nn::kernels::ref

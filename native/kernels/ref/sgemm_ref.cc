@@ -10,17 +10,18 @@
 namespace nn::kernels::ref {
 
 /*
- * Routine Description: C[0:m, 0:n] = alpha * (A_packed * B_packed) + beta * C[0:m, 0:n].
- * Arguments: k - depth; a - packed A, k x kMr (a[p * kMr + i]); b - packed B, k x kNr
- *   (b[p * kNr + j]); c - C's top-left element; ldc - C's row stride; m, n - the tile corner to
- *   store (m <= kMr, n <= kNr); alpha, beta - scalars (beta == 0: C is not read).
+ * Routine Description: C[0:m, 0:n] = alpha * (A * B_packed) + beta * C[0:m, 0:n].
+ * Arguments: k - depth; a - A's top-left element, A(i, p) = a[i * rs_a + p * cs_a] for i < kMr
+ *   (all kMr rows readable); b - packed B, k x kNr (b[p * kNr + j]); c - C's top-left element;
+ *   ldc - C's row stride; m, n - the tile corner to store (m <= kMr, n <= kNr); alpha, beta -
+ *   scalars (beta == 0: C is not read).
  */
-void SgemmUkr(index_t k, const float* a, const float* b, float* c, index_t ldc, int m, int n,
-              float alpha, float beta) {
+void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
+              int n, float alpha, float beta) {
   float ab[kMr][kNr] = {};
   for (index_t p = 0; p < k; ++p) {
     for (int i = 0; i < kMr; ++i) {
-      const float ai = a[p * kMr + i];
+      const float ai = a[i * rs_a + p * cs_a];
       for (int j = 0; j < kNr; ++j) ab[i][j] += ai * b[p * kNr + j];
     }
   }

@@ -206,3 +206,34 @@ void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, flo
 }
 
 }  // namespace nn::kernels::avx2
+
+namespace nn::kernels::avx2 {
+
+double FmaProbe(index_t iters, float* sink) {
+  // 12 independent dependency chains: enough to cover FMA latency x throughput on current cores.
+  __m256 a0 = _mm256_set1_ps(1), a1 = _mm256_set1_ps(2), a2 = _mm256_set1_ps(3), a3 = _mm256_set1_ps(4);
+  __m256 a4 = _mm256_set1_ps(5), a5 = _mm256_set1_ps(6), a6 = _mm256_set1_ps(7), a7 = _mm256_set1_ps(8);
+  __m256 a8 = _mm256_set1_ps(9), a9 = _mm256_set1_ps(10), a10 = _mm256_set1_ps(11), a11 = _mm256_set1_ps(12);
+  const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+  for (index_t it = 0; it < iters; ++it) {
+    a0 = _mm256_fmadd_ps(a0, x, y);
+    a1 = _mm256_fmadd_ps(a1, x, y);
+    a2 = _mm256_fmadd_ps(a2, x, y);
+    a3 = _mm256_fmadd_ps(a3, x, y);
+    a4 = _mm256_fmadd_ps(a4, x, y);
+    a5 = _mm256_fmadd_ps(a5, x, y);
+    a6 = _mm256_fmadd_ps(a6, x, y);
+    a7 = _mm256_fmadd_ps(a7, x, y);
+    a8 = _mm256_fmadd_ps(a8, x, y);
+    a9 = _mm256_fmadd_ps(a9, x, y);
+    a10 = _mm256_fmadd_ps(a10, x, y);
+    a11 = _mm256_fmadd_ps(a11, x, y);
+  }
+  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                           _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+  s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
+  *sink = HorizontalSum(s);
+  return 2.0 * 8 * 12 * static_cast<double>(iters);
+}
+
+}  // namespace nn::kernels::avx2

@@ -158,3 +158,21 @@ void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, flo
 }
 
 }  // namespace nn::kernels::avx512
+
+namespace nn::kernels::avx512 {
+
+double FmaProbe(index_t iters, float* sink) {
+  __m512 a[16];
+  for (int i = 0; i < 16; ++i) a[i] = _mm512_set1_ps(static_cast<float>(i + 1));
+  const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+  for (index_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) a[i] = _mm512_fmadd_ps(a[i], x, y);
+  }
+  __m512 s = _mm512_setzero_ps();
+  for (int i = 0; i < 16; ++i) s = _mm512_add_ps(s, a[i]);
+  *sink = _mm512_reduce_add_ps(s);
+  return 2.0 * 16 * 16 * static_cast<double>(iters);
+}
+
+}  // namespace nn::kernels::avx512

@@ -1,10 +1,11 @@
 /*
  * Module Name: x86/sgemm_avx2_6x16.cc
  *
- * Abstract: AVX2+FMA GEMM micro-kernel with a 6 x 16 register tile (12 ymm accumulators, two
- * ymm loads of B and one broadcast of A per rank-1 update). Compiled with -mavx2 -mfma only.
- * Everything here has internal linkage except the entry point, so no AVX code can be picked
- * up by the baseline objects at link time.
+ * Abstract: AVX2+FMA GEMM micro-kernel with a 6 x 16 register tile (12 ymm accumulators; per
+ * rank-1 update two ymm loads of packed B and six broadcasts of A). A is read in place through
+ * its row and column strides (row-major A: column stride 1; transposed A or a packed edge panel:
+ * row stride 1), so the driver only packs B. Compiled with -mavx2 -mfma only; everything but the
+ * entry point has internal linkage, so no AVX code can be picked up by the baseline objects.
  */
 #include <immintrin.h>
 
@@ -19,43 +20,55 @@ inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta
     _mm256_storeu_ps(c + 8, _mm256_mul_ps(valpha, v1));
   } else {
     _mm256_storeu_ps(c, _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(c), _mm256_mul_ps(valpha, v0)));
-    _mm256_storeu_ps(c + 8,
-                     _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(c + 8), _mm256_mul_ps(valpha, v1)));
+    _mm256_storeu_ps(c + 8, _mm256_fmadd_ps(vbeta, _mm256_loadu_ps(c + 8), _mm256_mul_ps(valpha, v1)));
   }
 }
 
-}  // namespace
-
-void SgemmUkr(index_t k, const float* a, const float* b, float* c, index_t ldc, int m, int n,
-              float alpha, float beta) {
+// kUnitCol: A(i, p) = a[i * rs + p] (rows are contiguous); else A(i, p) = a[i + p * cs].
+template <bool kUnitCol>
+void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
+            int n, float alpha, float beta) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  const float* a0 = a;
+  const float* a1 = a + (kUnitCol ? rs : 1);
+  const float* a2 = a + 2 * (kUnitCol ? rs : 1);
+  const float* a3 = a + 3 * (kUnitCol ? rs : 1);
+  const float* a4 = a + 4 * (kUnitCol ? rs : 1);
+  const float* a5 = a + 5 * (kUnitCol ? rs : 1);
+  const index_t step = kUnitCol ? 1 : cs;
+#pragma GCC unroll 4
   for (index_t p = 0; p < k; ++p) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
-    __m256 ai = _mm256_broadcast_ss(a + 0);
+    __m256 ai = _mm256_broadcast_ss(a0);
     c00 = _mm256_fmadd_ps(ai, b0, c00);
     c01 = _mm256_fmadd_ps(ai, b1, c01);
-    ai = _mm256_broadcast_ss(a + 1);
+    ai = _mm256_broadcast_ss(a1);
     c10 = _mm256_fmadd_ps(ai, b0, c10);
     c11 = _mm256_fmadd_ps(ai, b1, c11);
-    ai = _mm256_broadcast_ss(a + 2);
+    ai = _mm256_broadcast_ss(a2);
     c20 = _mm256_fmadd_ps(ai, b0, c20);
     c21 = _mm256_fmadd_ps(ai, b1, c21);
-    ai = _mm256_broadcast_ss(a + 3);
+    ai = _mm256_broadcast_ss(a3);
     c30 = _mm256_fmadd_ps(ai, b0, c30);
     c31 = _mm256_fmadd_ps(ai, b1, c31);
-    ai = _mm256_broadcast_ss(a + 4);
+    ai = _mm256_broadcast_ss(a4);
     c40 = _mm256_fmadd_ps(ai, b0, c40);
     c41 = _mm256_fmadd_ps(ai, b1, c41);
-    ai = _mm256_broadcast_ss(a + 5);
+    ai = _mm256_broadcast_ss(a5);
     c50 = _mm256_fmadd_ps(ai, b0, c50);
     c51 = _mm256_fmadd_ps(ai, b1, c51);
-    a += kMr;
+    a0 += step;
+    a1 += step;
+    a2 += step;
+    a3 += step;
+    a4 += step;
+    a5 += step;
     b += kNr;
   }
   const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
@@ -85,6 +98,14 @@ void SgemmUkr(index_t k, const float* a, const float* b, float* c, index_t ldc, 
       for (int j = 0; j < n; ++j) ci[j] = alpha * ti[j] + beta * ci[j];
     }
   }
+}
+
+}  // namespace
+
+void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
+              int n, float alpha, float beta) {
+  if (cs_a == 1) Kernel<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  else Kernel<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
 }
 
 }  // namespace nn::kernels::avx2
