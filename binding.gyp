@@ -12,6 +12,7 @@
         'native/binding/optim.cc',
         'native/kernels/api.cc',
         'native/kernels/bench.cc',
+        'native/kernels/dense.cc',
         'native/kernels/dispatch.cc',
         'native/kernels/gemm.cc',
         'native/kernels/thread_pool.cc',
@@ -22,7 +23,7 @@
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
       ],
       'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
-      'cflags': ['-O3', '-fvisibility=hidden'],
+      'cflags': ['-O3', '-fvisibility=hidden', '-fno-math-errno'],
       'cflags_cc': ['-std=c++17'],
       'conditions': [
         ['target_arch=="x64"', {
@@ -36,13 +37,14 @@
       'conditions': [
         ['target_arch=="x64"', {
           'sources': [
+            'native/kernels/x86/activations_avx2.cc',
             'native/kernels/x86/elementwise_avx2.cc',
             'native/kernels/x86/sgemm_avx2_6x16.cc',
           ],
         }],
       ],
       'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
-      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-mavx2', '-mfma'],
+      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-fno-math-errno', '-mavx2', '-mfma'],
       'cflags_cc': ['-std=c++17'],
     },
     {
@@ -51,13 +53,14 @@
       'conditions': [
         ['target_arch=="x64"', {
           'sources': [
+            'native/kernels/x86/activations_avx512.cc',
             'native/kernels/x86/elementwise_avx512.cc',
             'native/kernels/x86/sgemm_avx512_12x32.cc',
           ],
         }],
       ],
       'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
-      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mavx2', '-mfma', '-Wno-maybe-uninitialized'],
+      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-fno-math-errno', '-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mavx2', '-mfma', '-Wno-maybe-uninitialized', '-Wno-uninitialized'],
       'cflags_cc': ['-std=c++17'],
     },
   ],

@@ -26,6 +26,21 @@ export const linalg = {
   },
 
   /**
+   * Sets the process-wide default number of threads the kernels use (initially NNKIT_NUM_THREADS,
+   * else the number of cores). Training jobs can ask for their own count per call.
+   * @throws {NnError} NNKIT_ERR_ARG unless an integer in [1, 1024].
+   */
+  setNumThreads(threads: number): void {
+    if (!(Number.isInteger(threads) && threads >= 1 && threads <= 1024)) throw is.invalid('threads', 'integer in [1, 1024]', threads);
+    native.setNumThreads(threads);
+  },
+
+  /** The process-wide default number of kernel threads. */
+  getNumThreads(): number {
+    return native.getNumThreads();
+  },
+
+  /**
    * C = alpha · op(A) · op(B) + beta · C with BLAS semantics: op(A) is m x k, op(B) is k x n.
    * With beta = 0, C is not read (NaN in C does not leak); with alpha = 0, A and B are not read.
    * @throws {NnError} NNKIT_ERR_ARG for a bad argument, NNKIT_ERR_SHAPE for sizes the arrays cannot hold.

@@ -10,13 +10,24 @@ import { NnError } from './errors';
 
 export type Isa = 'avx512' | 'avx2' | 'scalar';
 
+/** Activation codes shared with native/kernels/nn_kernels.h (enum class Activation). */
+export const ACTIVATION_CODES = { linear: 0, relu: 1, leakyRelu: 2, tanh: 3, sigmoid: 4 } as const;
+
 export interface NativeBinding {
   /** The kernel path in use: the lower of NNKIT_ISA and what the CPU supports. */
   readonly isa: Isa;
   /** The best path this CPU supports, whatever NNKIT_ISA asked for. */
   readonly bestIsa: Isa;
+  /** threads: 0 or omitted = the process default. */
   sgemm(transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array,
-    lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+    lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number, threads?: number): void;
+  setNumThreads(threads: number): void;
+  getNumThreads(): number;
+  /** Single-thread GFLOP/s of the active ISA's FMA units, measured for about `seconds`. */
+  fmaPeak(seconds: number): number;
+  /** Seconds per sgemm call (alpha 1, beta 0), timed in a native loop of at least minSeconds. */
+  sgemmBench(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, lda: number,
+    b: Float32Array, ldb: number, c: Float32Array, ldc: number, threads: number, minSeconds: number): number;
   biasAdd(y: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   biasGrad(dy: Float32Array, rows: number, cols: number, db: Float32Array): void;
   reluForward(x: Float32Array, y: Float32Array, n: number): void;
@@ -25,8 +36,30 @@ export interface NativeBinding {
   softmaxCrossEntropy(scores: Float32Array, labels: Int32Array, n: number, c: number, dscores: Float32Array | null): number;
   /** 0.5 * lambda * sum(w^2); grad = lambda * w when given. */
   l2Penalty(w: Float32Array, n: number, lambda: number, grad: Float32Array | null): number;
+  activationForward(act: number, x: Float32Array, y: Float32Array, n: number): void;
+  activationBackward(act: number, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  vecExp(x: Float32Array, y: Float32Array, n: number): void;
+  /** Mean multiclass SVM hinge loss; fills dscores with its gradient. */
+  svmLoss(scores: Float32Array, labels: Int32Array, n: number, c: number, dscores: Float32Array | null): number;
+  /** Inverted dropout: mask = (hash(seed, i) < keep) / keep; y = x * mask. */
+  dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, n: number, keep: number, seed: number): void;
+  /** l1·Σ|w| + ½·l2·Σw²; grad (=|+=) l1·sign(w) + l2·w. */
+  penalty(w: Float32Array, n: number, l1: number, l2: number, grad: Float32Array | null, accumulate: boolean): number;
+  /** y = act(x · w + b), x: n × inn, w: inn × out. */
+  denseForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, n: number, inn: number,
+    out: number, act: number, threads: number): void;
+  /** dz = dy ⊙ act'(y); dw = xᵀ·dz + penalty gradient; db = Σ dz; dx = dz·wᵀ (null: skipped). Returns the penalty. */
+  denseBackward(x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array, dz: Float32Array, dw: Float32Array,
+    db: Float32Array | null, dx: Float32Array | null, n: number, inn: number, out: number, act: number, l1: number,
+    l2: number, threads: number): number;
   sgdUpdate(w: Float32Array, g: Float32Array, n: number, lr: number): void;
   momentumUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number): void;
+  nesterovUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number): void;
+  adagradUpdate(w: Float32Array, g: Float32Array, cache: Float32Array, n: number, lr: number, eps: number): void;
+  rmspropUpdate(w: Float32Array, g: Float32Array, cache: Float32Array, n: number, lr: number, decay: number, eps: number): void;
+  /** Adam with bias correction for step `step` (1, 2, ...). */
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, lr: number, beta1: number,
+    beta2: number, eps: number, step: number): void;
 }
 
 /** The package root: this file runs from lib/ (ts-jest) or dist/ (the published build). */

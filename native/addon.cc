@@ -38,6 +38,18 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("l2Penalty", Napi::Function::New(env, nn::binding::L2Penalty, "l2Penalty"));
   exports.Set("sgdUpdate", Napi::Function::New(env, nn::binding::SgdUpdate, "sgdUpdate"));
   exports.Set("momentumUpdate", Napi::Function::New(env, nn::binding::MomentumUpdate, "momentumUpdate"));
+  exports.Set("activationForward", Napi::Function::New(env, nn::binding::ActivationForward, "activationForward"));
+  exports.Set("activationBackward", Napi::Function::New(env, nn::binding::ActivationBackward, "activationBackward"));
+  exports.Set("vecExp", Napi::Function::New(env, nn::binding::VecExp, "vecExp"));
+  exports.Set("svmLoss", Napi::Function::New(env, nn::binding::SvmLoss, "svmLoss"));
+  exports.Set("dropoutForward", Napi::Function::New(env, nn::binding::DropoutForward, "dropoutForward"));
+  exports.Set("penalty", Napi::Function::New(env, nn::binding::Penalty, "penalty"));
+  exports.Set("denseForward", Napi::Function::New(env, nn::binding::DenseForward, "denseForward"));
+  exports.Set("denseBackward", Napi::Function::New(env, nn::binding::DenseBackward, "denseBackward"));
+  exports.Set("nesterovUpdate", Napi::Function::New(env, nn::binding::NesterovUpdate, "nesterovUpdate"));
+  exports.Set("adagradUpdate", Napi::Function::New(env, nn::binding::AdagradUpdate, "adagradUpdate"));
+  exports.Set("rmspropUpdate", Napi::Function::New(env, nn::binding::RmspropUpdate, "rmspropUpdate"));
+  exports.Set("adamUpdate", Napi::Function::New(env, nn::binding::AdamUpdate, "adamUpdate"));
   return exports;
 }
 

@@ -23,8 +23,20 @@ Napi::Value ReluForward(const Napi::CallbackInfo& info);
 Napi::Value ReluBackward(const Napi::CallbackInfo& info);
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info);
 Napi::Value L2Penalty(const Napi::CallbackInfo& info);
+Napi::Value ActivationForward(const Napi::CallbackInfo& info);
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info);
+Napi::Value VecExp(const Napi::CallbackInfo& info);
+Napi::Value SvmLoss(const Napi::CallbackInfo& info);
+Napi::Value DropoutForward(const Napi::CallbackInfo& info);
+Napi::Value Penalty(const Napi::CallbackInfo& info);
+Napi::Value DenseForward(const Napi::CallbackInfo& info);
+Napi::Value DenseBackward(const Napi::CallbackInfo& info);
 // optim.cc
 Napi::Value SgdUpdate(const Napi::CallbackInfo& info);
 Napi::Value MomentumUpdate(const Napi::CallbackInfo& info);
+Napi::Value NesterovUpdate(const Napi::CallbackInfo& info);
+Napi::Value AdagradUpdate(const Napi::CallbackInfo& info);
+Napi::Value RmspropUpdate(const Napi::CallbackInfo& info);
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
 
 }  // namespace nn::binding

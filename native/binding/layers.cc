@@ -99,3 +99,179 @@ Napi::Value L2Penalty(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace nn::binding
+
+namespace nn::binding {
+namespace {
+
+kernels::Activation ActivationArg(const Napi::CallbackInfo& info, size_t i) {
+  const index_t a = SizeArg(info, i, "activation");
+  if (a >= kernels::kActivationCount) {
+    ThrowCode(info.Env(), "RangeError", "NNKIT_ERR_ARG",
+              "Expected activation code in [0, " + std::to_string(kernels::kActivationCount) + ") but received " + std::to_string(a));
+  }
+  return static_cast<kernels::Activation>(a);
+}
+
+void ThrowStatus(Napi::Env env, kernels::Status s) {
+  if (s == kernels::Status::OutOfMemory) ThrowCode(env, "Error", "NNKIT_ERR_MEMORY", "out of memory for kernel scratch buffers");
+}
+
+}  // namespace
+
+// activationForward(act, x, y, n): y = act(x); y may be x
+Napi::Value ActivationForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const kernels::Activation act = ActivationArg(info, 0);
+  Napi::Float32Array x = Float32Arg(info, 1, "x");
+  Napi::Float32Array y = Float32Arg(info, 2, "y");
+  const index_t n = SizeArg(info, 3, "n");
+  RequireLength(env, "x", x.ElementLength(), n);
+  RequireLength(env, "y", y.ElementLength(), n);
+  kernels::ActivationForward(act, x.Data(), y.Data(), n);
+  return env.Undefined();
+}
+
+// activationBackward(act, y, dy, dx, n): dx = dy * act'(from y); dx may be dy
+Napi::Value ActivationBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const kernels::Activation act = ActivationArg(info, 0);
+  Napi::Float32Array y = Float32Arg(info, 1, "y");
+  Napi::Float32Array dy = Float32Arg(info, 2, "dy");
+  Napi::Float32Array dx = Float32Arg(info, 3, "dx");
+  const index_t n = SizeArg(info, 4, "n");
+  RequireLength(env, "y", y.ElementLength(), n);
+  RequireLength(env, "dy", dy.ElementLength(), n);
+  RequireLength(env, "dx", dx.ElementLength(), n);
+  kernels::ActivationBackward(act, y.Data(), dy.Data(), dx.Data(), n);
+  return env.Undefined();
+}
+
+// vecExp(x, y, n): y = exp(x)
+Napi::Value VecExp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = Float32Arg(info, 0, "x");
+  Napi::Float32Array y = Float32Arg(info, 1, "y");
+  const index_t n = SizeArg(info, 2, "n");
+  RequireLength(env, "x", x.ElementLength(), n);
+  RequireLength(env, "y", y.ElementLength(), n);
+  kernels::VecExp(x.Data(), y.Data(), n);
+  return env.Undefined();
+}
+
+// svmLoss(scores, labels, n, c, dscores | null) -> mean hinge loss
+Napi::Value SvmLoss(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array scores = Float32Arg(info, 0, "scores");
+  Napi::Int32Array labels = Int32Arg(info, 1, "labels");
+  const index_t n = PositiveArg(info, 2, "n"), c = PositiveArg(info, 3, "c");
+  bool has_grad = false;
+  Napi::Float32Array dscores = OptionalFloat32Arg(info, 4, "dscores", &has_grad);
+  RequireLength(env, "scores", scores.ElementLength(), n * c);
+  RequireLength(env, "labels", labels.ElementLength(), n);
+  if (has_grad) RequireLength(env, "dscores", dscores.ElementLength(), n * c);
+  const std::int32_t* y = labels.Data();
+  for (index_t i = 0; i < n; ++i) {
+    if (y[i] < 0 || y[i] >= c) {
+      ThrowCode(env, "RangeError", "NNKIT_ERR_LABEL", "Expected label in [0, " + std::to_string(c) + ") for labels[" +
+                std::to_string(i) + "] but received " + std::to_string(y[i]));
+    }
+  }
+  return Napi::Number::New(env, kernels::SvmLoss(scores.Data(), y, n, c, has_grad ? dscores.Data() : nullptr));
+}
+
+// dropoutForward(x, y, mask, n, keep, seed): inverted dropout; y may be x
+Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = Float32Arg(info, 0, "x");
+  Napi::Float32Array y = Float32Arg(info, 1, "y");
+  Napi::Float32Array mask = Float32Arg(info, 2, "mask");
+  const index_t n = SizeArg(info, 3, "n");
+  const float keep = FiniteArg(info, 4, "keep");
+  const index_t seed = SizeArg(info, 5, "seed");
+  if (!(keep > 0.0f && keep <= 1.0f)) ThrowCode(env, "RangeError", "NNKIT_ERR_ARG", "Expected number in (0, 1] for keep but received " + std::to_string(keep));
+  if (n > 0xFFFFFFFFll) ThrowCode(env, "RangeError", "NNKIT_ERR_SHAPE", "Expected at most 2^32 elements for n");
+  RequireLength(env, "x", x.ElementLength(), n);
+  RequireLength(env, "y", y.ElementLength(), n);
+  RequireLength(env, "mask", mask.ElementLength(), n);
+  RequireDisjoint(env, "mask", mask, "x", x);
+  kernels::DropoutForward(x.Data(), y.Data(), mask.Data(), n, keep, static_cast<std::uint32_t>(seed));
+  return env.Undefined();
+}
+
+// penalty(w, n, l1, l2, grad | null, accumulate) -> l1 sum|w| + l2/2 sum w^2
+Napi::Value Penalty(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array w = Float32Arg(info, 0, "w");
+  const index_t n = SizeArg(info, 1, "n");
+  const float l1 = FiniteArg(info, 2, "l1"), l2 = FiniteArg(info, 3, "l2");
+  bool has_grad = false;
+  Napi::Float32Array grad = OptionalFloat32Arg(info, 4, "grad", &has_grad);
+  const bool accumulate = BoolArg(info, 5, "accumulate");
+  RequireLength(env, "w", w.ElementLength(), n);
+  if (has_grad) {
+    RequireLength(env, "grad", grad.ElementLength(), n);
+    RequireDisjoint(env, "grad", grad, "w", w);
+  }
+  return Napi::Number::New(env, kernels::Penalty(w.Data(), n, l1, l2, has_grad ? grad.Data() : nullptr, accumulate));
+}
+
+// denseForward(x, w, b | null, y, n, in, out, act, threads): y = act(x . w + b)
+Napi::Value DenseForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = Float32Arg(info, 0, "x");
+  Napi::Float32Array w = Float32Arg(info, 1, "w");
+  bool has_b = false;
+  Napi::Float32Array b = OptionalFloat32Arg(info, 2, "b", &has_b);
+  Napi::Float32Array y = Float32Arg(info, 3, "y");
+  const index_t n = SizeArg(info, 4, "n"), in = PositiveArg(info, 5, "in"), out = PositiveArg(info, 6, "out");
+  const kernels::Activation act = ActivationArg(info, 7);
+  const int threads = static_cast<int>(SizeArg(info, 8, "threads"));
+  RequireLength(env, "x", x.ElementLength(), n * in);
+  RequireLength(env, "w", w.ElementLength(), in * out);
+  if (has_b) RequireLength(env, "b", b.ElementLength(), out);
+  RequireLength(env, "y", y.ElementLength(), n * out);
+  RequireDisjoint(env, "y", y, "x", x);
+  RequireDisjoint(env, "y", y, "w", w);
+  ThrowStatus(env, kernels::DenseForward(x.Data(), w.Data(), has_b ? b.Data() : nullptr, y.Data(), n, in, out, act, threads));
+  return env.Undefined();
+}
+
+// denseBackward(x, w, y, dy, dz, dw, db | null, dx | null, n, in, out, act, l1, l2, threads) -> penalty
+Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = Float32Arg(info, 0, "x");
+  Napi::Float32Array w = Float32Arg(info, 1, "w");
+  Napi::Float32Array y = Float32Arg(info, 2, "y");
+  Napi::Float32Array dy = Float32Arg(info, 3, "dy");
+  Napi::Float32Array dz = Float32Arg(info, 4, "dz");
+  Napi::Float32Array dw = Float32Arg(info, 5, "dw");
+  bool has_db = false, has_dx = false;
+  Napi::Float32Array db = OptionalFloat32Arg(info, 6, "db", &has_db);
+  Napi::Float32Array dx = OptionalFloat32Arg(info, 7, "dx", &has_dx);
+  const index_t n = SizeArg(info, 8, "n"), in = PositiveArg(info, 9, "in"), out = PositiveArg(info, 10, "out");
+  const kernels::Activation act = ActivationArg(info, 11);
+  const float l1 = FiniteArg(info, 12, "l1"), l2 = FiniteArg(info, 13, "l2");
+  const int threads = static_cast<int>(SizeArg(info, 14, "threads"));
+  RequireLength(env, "x", x.ElementLength(), n * in);
+  RequireLength(env, "w", w.ElementLength(), in * out);
+  RequireLength(env, "y", y.ElementLength(), n * out);
+  RequireLength(env, "dy", dy.ElementLength(), n * out);
+  RequireLength(env, "dz", dz.ElementLength(), n * out);
+  RequireLength(env, "dw", dw.ElementLength(), in * out);
+  if (has_db) RequireLength(env, "db", db.ElementLength(), out);
+  if (has_dx) RequireLength(env, "dx", dx.ElementLength(), n * in);
+  for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", x}, {"w", w}, {"dz", dz}}) {
+    RequireDisjoint(env, "dw", dw, name, arr);
+  }
+  if (has_dx) {
+    RequireDisjoint(env, "dx", dx, "dz", dz);
+    RequireDisjoint(env, "dx", dx, "w", w);
+  }
+  double penalty = 0.0;
+  ThrowStatus(env, kernels::DenseBackward(x.Data(), w.Data(), y.Data(), dy.Data(), dz.Data(), dw.Data(),
+                                          has_db ? db.Data() : nullptr, has_dx ? dx.Data() : nullptr, n, in, out, act,
+                                          l1, l2, &penalty, threads));
+  return Napi::Number::New(env, penalty);
+}
+
+}  // namespace nn::binding

@@ -30,4 +30,32 @@ void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, flo
   Table().momentum_update(w, g, v, n, lr, mu);
 }
 
+void ActivationForward(Activation act, const float* x, float* y, index_t n) { Table().activation_forward(act, x, y, n); }
+void ActivationBackward(Activation act, const float* y, const float* dy, float* dx, index_t n) {
+  Table().activation_backward(act, y, dy, dx, n);
+}
+void VecExp(const float* x, float* y, index_t n) { Table().vec_exp(x, y, n); }
+double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c, float* dscores) {
+  return Table().svm_loss(scores, labels, n, c, dscores);
+}
+void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep, std::uint32_t seed) {
+  Table().dropout_forward(x, y, mask, n, keep, seed);
+}
+double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate) {
+  return Table().penalty(w, n, l1, l2, grad, accumulate);
+}
+void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
+  Table().nesterov_update(w, g, v, n, lr, mu);
+}
+void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps) {
+  Table().adagrad_update(w, g, cache, n, lr, eps);
+}
+void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay, float eps) {
+  Table().rmsprop_update(w, g, cache, n, lr, decay, eps);
+}
+void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1, float b2, float eps,
+                float c1, float c2) {
+  Table().adam_update(w, g, m, v, n, lr, b1, b2, eps, c1, c2);
+}
+
 }  // namespace nn::kernels

@@ -65,6 +65,16 @@ KernelTable MakeTable(Isa isa) {
   t.sgd_update = ref::SgdUpdate;
   t.momentum_update = ref::MomentumUpdate;
   t.fma_probe = ref::FmaProbe;
+  t.activation_forward = ref::ActivationForward;
+  t.activation_backward = ref::ActivationBackward;
+  t.vec_exp = ref::VecExp;
+  t.svm_loss = ref::SvmLoss;
+  t.dropout_forward = ref::DropoutForward;
+  t.penalty = ref::Penalty;
+  t.nesterov_update = ref::NesterovUpdate;
+  t.adagrad_update = ref::AdagradUpdate;
+  t.rmsprop_update = ref::RmspropUpdate;
+  t.adam_update = ref::AdamUpdate;
 #if NN_X86
   if (isa >= Isa::Avx2) {
     t.isa = Isa::Avx2;
@@ -82,6 +92,16 @@ KernelTable MakeTable(Isa isa) {
     t.sgd_update = avx2::SgdUpdate;
     t.momentum_update = avx2::MomentumUpdate;
     t.fma_probe = avx2::FmaProbe;
+    t.activation_forward = avx2::ActivationForward;
+    t.activation_backward = avx2::ActivationBackward;
+    t.vec_exp = avx2::VecExp;
+    t.svm_loss = avx2::SvmLoss;
+    t.dropout_forward = avx2::DropoutForward;
+    t.penalty = avx2::Penalty;
+    t.nesterov_update = avx2::NesterovUpdate;
+    t.adagrad_update = avx2::AdagradUpdate;
+    t.rmsprop_update = avx2::RmspropUpdate;
+    t.adam_update = avx2::AdamUpdate;
   }
   if (isa >= Isa::Avx512) {
     t.isa = Isa::Avx512;
@@ -99,6 +119,16 @@ KernelTable MakeTable(Isa isa) {
     t.sgd_update = avx512::SgdUpdate;
     t.momentum_update = avx512::MomentumUpdate;
     t.fma_probe = avx512::FmaProbe;
+    t.activation_forward = avx512::ActivationForward;
+    t.activation_backward = avx512::ActivationBackward;
+    t.vec_exp = avx512::VecExp;
+    t.svm_loss = avx512::SvmLoss;
+    t.dropout_forward = avx512::DropoutForward;
+    t.penalty = avx512::Penalty;
+    t.nesterov_update = avx512::NesterovUpdate;
+    t.adagrad_update = avx512::AdagradUpdate;
+    t.rmsprop_update = avx512::RmspropUpdate;
+    t.adam_update = avx512::AdamUpdate;
   }
 #else
   (void)isa;

@@ -37,6 +37,16 @@ struct KernelTable {
   // Runs `iters` rounds of independent FMAs on this ISA's widest vectors; returns the flop count
   // (and stores a checksum so the loop is not optimized away). For measuring the machine's peak.
   double (*fma_probe)(index_t iters, float* sink);
+  void (*activation_forward)(Activation, const float*, float*, index_t);
+  void (*activation_backward)(Activation, const float*, const float*, float*, index_t);
+  void (*vec_exp)(const float*, float*, index_t);
+  double (*svm_loss)(const float*, const std::int32_t*, index_t, index_t, float*);
+  void (*dropout_forward)(const float*, float*, float*, index_t, float, std::uint32_t);
+  double (*penalty)(const float*, index_t, float, float, float*, bool);
+  void (*nesterov_update)(float*, const float*, float*, index_t, float, float);
+  void (*adagrad_update)(float*, const float*, float*, index_t, float, float);
+  void (*rmsprop_update)(float*, const float*, float*, index_t, float, float, float);
+  void (*adam_update)(float*, const float*, float*, float*, index_t, float, float, float, float, float, float);
 };
 
 const KernelTable& Table();
@@ -55,6 +65,20 @@ const KernelTable& Table();
   void SgdUpdate(float* w, const float* g, index_t n, float lr);                               \
   void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);      \
   double FmaProbe(index_t iters, float* sink);                                                 \
+  void ActivationForward(Activation act, const float* x, float* y, index_t n);                  \
+  void ActivationBackward(Activation act, const float* y, const float* dy, float* dx, index_t n); \
+  void VecExp(const float* x, float* y, index_t n);                                             \
+  double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c,         \
+                 float* dscores);                                                              \
+  void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep,             \
+                      std::uint32_t seed);                                                     \
+  double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate);  \
+  void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);       \
+  void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps);   \
+  void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay,  \
+                     float eps);                                                               \
+  void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1,  \
+                  float b2, float eps, float c1, float c2);                                    \
   }
 
 NN_DECLARE_ISA_KERNELS(ref)

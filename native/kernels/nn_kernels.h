@@ -22,6 +22,11 @@ enum class Isa : int { Scalar = 0, Avx2 = 1, Avx512 = 2 };
 
 enum class Status : int { Ok = 0, UnknownIsa = 1, OutOfMemory = 2 };
 
+// Activation functions; the numbers cross the binding.
+enum class Activation : int { Linear = 0, Relu = 1, LeakyRelu = 2, Tanh = 3, Sigmoid = 4 };
+constexpr int kActivationCount = 5;
+constexpr float kLeakySlope = 0.01f;
+
 // Fills the kernel table once. `requested` is the NNKIT_ISA value (nullptr or "" = best available).
 // The path used is the lower of what was asked and what the CPU supports. Safe to call again:
 // later calls return the first call's status.
@@ -63,9 +68,43 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
                            float* dscores);
 // Returns 0.5 * lambda * sum(w^2); when grad is not null, grad = lambda * w.
 double L2Penalty(const float* w, index_t n, float lambda, float* grad);
+// y = act(x) (y may alias x); dx = dy * act'(from the output y) (dx may alias dy).
+void ActivationForward(Activation act, const float* x, float* y, index_t n);
+void ActivationBackward(Activation act, const float* y, const float* dy, float* dx, index_t n);
+// y = exp(x), within 1 ulp of the correctly rounded result (y may alias x).
+void VecExp(const float* x, float* y, index_t n);
+// Mean multiclass SVM (hinge) loss: sum_{j != y} max(0, s_j - s_y + 1), averaged over the n rows;
+// dscores (may alias scores) receives its gradient.
+double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c, float* dscores);
+// Inverted dropout with keep probability `keep` in (0, 1]: mask[i] = (u_i < keep) / keep, with
+// u_i a counter-based hash of (seed, i), the same on every ISA; y = x * mask (y may alias x).
+void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep, std::uint32_t seed);
+// Returns l1 * sum|w| + 0.5 * l2 * sum(w^2) (L1, L2 and elastic net are special cases). When grad is
+// not null it receives l1 * sign(w) + l2 * w, added to its contents when `accumulate`, else written.
+double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate);
 // w -= lr * g
 void SgdUpdate(float* w, const float* g, index_t n, float lr);
 // v = mu * v - lr * g; w += v
 void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);
+// Nesterov momentum, in the "look-ahead" form: v' = mu * v - lr * g; w += -mu * v + (1 + mu) * v'.
+void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);
+// cache += g^2; w -= lr * g / (sqrt(cache) + eps)
+void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps);
+// cache = decay * cache + (1 - decay) * g^2; w -= lr * g / (sqrt(cache) + eps)
+void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay, float eps);
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr * (m * c1) / (sqrt(v * c2) + eps), where
+// c1 = 1 / (1 - b1^t) and c2 = 1 / (1 - b2^t) are the bias corrections of step t.
+void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1, float b2, float eps,
+                float c1, float c2);
+
+// Fused dense layer. Forward: y = act(x . w + b), x: n x in, w: in x out, b: out (or null).
+Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,
+                    Activation act, int threads = 0);
+// Backward from the layer's output y and its gradient dy (n x out): dz = dy * act'(y) (written
+// into dz, which may alias dy), dw = x^T . dz + (l1 sign(w) + l2 w), db = column sums of dz (when
+// db is not null), dx = dz . w^T (skipped when dx is null: the first layer). Returns the penalty.
+Status DenseBackward(const float* x, const float* w, const float* y, const float* dy, float* dz, float* dw,
+                     float* db, float* dx, index_t n, index_t in, index_t out, Activation act, float l1, float l2,
+                     double* penalty, int threads = 0);
 
 }  // namespace nn::kernels

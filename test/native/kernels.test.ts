@@ -212,4 +212,234 @@ describe(`kernels on the ${native.isa} path`, () => {
       }
     });
   });
+
+  describe('activations, exp, SVM, dropout, penalties, optimizers, fused dense', () => {
+    const rng = new Rng(13);
+    const lengths = [1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 257, 1000];
+    const ACT = { linear: 0, relu: 1, leakyRelu: 2, tanh: 3, sigmoid: 4 } as const;
+    const f64: Record<keyof typeof ACT, (x: number) => number> = {
+      linear: (x) => x,
+      relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
+      leakyRelu: (x) => (x < 0 ? Math.fround(x * Math.fround(0.01)) : x),
+      tanh: Math.tanh,
+      sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+    };
+    const deriv: Record<keyof typeof ACT, (y: number) => number> = {
+      linear: () => 1, relu: (y) => (y > 0 ? 1 : 0), leakyRelu: (y) => (y > 0 ? 1 : 0.01), tanh: (y) => 1 - y * y, sigmoid: (y) => y * (1 - y),
+    };
+
+    /** Distance in units in the last place between two floats (bit patterns in sign-magnitude order). */
+    const bits = new Int32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    const ordered = (x: number) => {
+      asFloat[0] = x;
+      return bits[0] >= 0 ? bits[0] : -(bits[0] & 0x7fffffff);
+    };
+    function maxUlp(fn: (x: number) => number, act: number | 'exp', xs: Float32Array): { ulp: number; at: number } {
+      const y = new Float32Array(xs.length);
+      if (act === 'exp') native.vecExp(xs, y, xs.length);
+      else native.activationForward(act, xs, y, xs.length);
+      let worst = { ulp: 0, at: NaN };
+      for (let i = 0; i < xs.length; i++) {
+        const want = Math.fround(fn(xs[i]));
+        if (Math.abs(want) < 1.1754943508222875e-38 || !Number.isFinite(want)) continue; // normal results only
+        const d = Math.abs(ordered(y[i]) - ordered(want));
+        if (!(d <= worst.ulp)) worst = { ulp: Number.isNaN(d) ? Infinity : d, at: xs[i] };
+      }
+      return worst;
+    }
+    function sweep(lo: number, hi: number, count: number): Float32Array {
+      const xs = new Float32Array(count);
+      for (let i = 0; i < count; i++) xs[i] = lo + ((hi - lo) * i) / (count - 1);
+      return xs;
+    }
+    function logSweep(lo: number, hi: number, count: number): Float32Array { // ± values, log-spaced magnitudes
+      const xs = new Float32Array(2 * count);
+      for (let i = 0; i < count; i++) xs[2 * i] = -(xs[2 * i + 1] = Math.exp(Math.log(lo) + ((Math.log(hi) - Math.log(lo)) * i) / (count - 1)));
+      return xs;
+    }
+
+    it('exp, tanh and sigmoid are within 2 ulp of libm (double, rounded) over dense sweeps of >= 10^6 points', () => {
+      expect(maxUlp(Math.exp, 'exp', sweep(-87.33, 88.72, 1_200_000)).ulp).toBeLessThanOrEqual(2);
+      expect(maxUlp(Math.exp, 'exp', sweep(-1, 1, 300_000)).ulp).toBeLessThanOrEqual(2);
+      expect(maxUlp(Math.tanh, ACT.tanh, sweep(-10, 10, 1_000_000)).ulp).toBeLessThanOrEqual(2);
+      expect(maxUlp(Math.tanh, ACT.tanh, logSweep(1e-37, 10, 300_000)).ulp).toBeLessThanOrEqual(2);
+      expect(maxUlp(f64.sigmoid, ACT.sigmoid, sweep(-87, 20, 1_000_000)).ulp).toBeLessThanOrEqual(2);
+      expect(maxUlp(f64.sigmoid, ACT.sigmoid, logSweep(1e-30, 80, 200_000)).ulp).toBeLessThanOrEqual(2);
+    });
+
+    it('exp, tanh and sigmoid at the edges: saturation, infinities, NaN', () => {
+      const xs = Float32Array.from([-Infinity, -1e30, -200, -104, 89, 100, Infinity, NaN, 0, -0]);
+      const e = new Float32Array(xs.length);
+      native.vecExp(xs, e, xs.length);
+      expect(Array.from(e.subarray(0, 7))).toEqual([0, 0, 0, 0, Infinity, Infinity, Infinity]);
+      expect(Number.isNaN(e[7])).toBe(true);
+      expect([e[8], e[9]]).toEqual([1, 1]);
+      const t = new Float32Array(xs.length);
+      native.activationForward(ACT.tanh, xs, t, xs.length);
+      expect(Array.from(t.subarray(0, 7))).toEqual([-1, -1, -1, -1, 1, 1, 1]);
+      expect(Number.isNaN(t[7])).toBe(true);
+      expect(Object.is(t[9], -0)).toBe(true);
+      const s = new Float32Array(xs.length);
+      native.activationForward(ACT.sigmoid, xs, s, xs.length);
+      expect(Array.from(s.subarray(0, 7))).toEqual([0, 0, 0, Math.fround(1 / (1 + Math.exp(104))), 1, 1, 1]);
+      expect(Number.isNaN(s[7])).toBe(true);
+    });
+
+    it('activation forward and backward on every length', () => {
+      for (const [name, code] of Object.entries(ACT) as Array<[keyof typeof ACT, number]>) {
+        for (const n of lengths) {
+          const x = randomArray(n, rng, 4);
+          const y = new Float32Array(n + 1).fill(9);
+          native.activationForward(code, x, y, n);
+          expect(y[n]).toBe(9);
+          expect(maxError(y.subarray(0, n), Array.from(x, f64[name]), 1e-6)).toBeLessThan(3e-7);
+          const dy = randomArray(n, rng);
+          const dx = new Float32Array(n);
+          native.activationBackward(code, y, dy, dx, n);
+          expect(maxError(dx, Array.from(y.subarray(0, n), (v, i) => dy[i] * deriv[name](v)), 1e-6)).toBeLessThan(1e-6);
+        }
+      }
+    });
+
+    it('svmLoss: mean hinge loss and its gradient against float64', () => {
+      for (const c of [1, 2, 3, 9, 10, 17, 33]) {
+        for (const n of [1, 7, 64]) {
+          const s = randomArray(n * c, rng, 2);
+          const y = Int32Array.from({ length: n }, () => rng.int(c));
+          let want = 0;
+          const wantGrad = new Float64Array(n * c);
+          for (let r = 0; r < n; r++) {
+            for (let j = 0; j < c; j++) {
+              if (j === y[r]) continue;
+              const margin = s[r * c + j] - s[r * c + y[r]] + 1;
+              if (margin > 0) {
+                want += margin;
+                wantGrad[r * c + j] += 1 / n;
+                wantGrad[r * c + y[r]] -= 1 / n;
+              }
+            }
+          }
+          want /= n;
+          const grad = new Float32Array(n * c);
+          expect(Math.abs(native.svmLoss(s, y, n, c, grad) - want)).toBeLessThan(1e-5 * (1 + want));
+          expect(maxError(grad, wantGrad, 1 / n)).toBeLessThan(1e-6);
+        }
+      }
+      // 10 classes, tiny scores: the initial loss is about C - 1
+      const tiny = randomArray(100 * 10, rng, 1e-4);
+      expect(native.svmLoss(tiny, Int32Array.from({ length: 100 }, (_, i) => i % 10), 100, 10, null)).toBeCloseTo(9, 2);
+      expect(Number.isNaN(native.svmLoss(Float32Array.from([0, NaN]), Int32Array.from([0]), 1, 2, null))).toBe(true);
+    });
+
+    it('dropoutForward: inverted masks from a counter-based hash, identical on every ISA', () => {
+      // The same hash in TypeScript: every ISA path must produce exactly these masks.
+      const hash = (seed: number, i: number) => {
+        let h = (Math.imul(i, 0x9e3779b1) + Math.imul(seed, 0x85ebca77) + 0x165667b1) >>> 0;
+        h = (h ^ (h >>> 16)) >>> 0;
+        h = Math.imul(h, 0x85ebca6b) >>> 0;
+        h = (h ^ (h >>> 13)) >>> 0;
+        h = Math.imul(h, 0xc2b2ae35) >>> 0;
+        return (h ^ (h >>> 16)) >>> 0;
+      };
+      for (const n of [...lengths, 100_000]) {
+        const keep = 0.7;
+        const x = randomArray(n, rng);
+        const y = new Float32Array(n);
+        const mask = new Float32Array(n);
+        native.dropoutForward(x, y, mask, n, keep, 1234);
+        const scale = Math.fround(1 / Math.fround(keep));
+        let wrongMask = 0;
+        let wrongY = 0;
+        for (let i = 0; i < n; i++) {
+          const u = Math.fround((hash(1234, i) >>> 8) / 16777216);
+          if (mask[i] !== (u < Math.fround(keep) ? scale : 0)) wrongMask++;
+          if (y[i] !== Math.fround(x[i] * mask[i])) wrongY++;
+        }
+        expect([wrongMask, wrongY]).toEqual([0, 0]);
+        if (n === 100_000) {
+          const kept = mask.reduce((a, m) => a + (m > 0 ? 1 : 0), 0) / n;
+          expect(Math.abs(kept - keep)).toBeLessThan(0.01);
+          const other = new Float32Array(n);
+          native.dropoutForward(x, y, other, n, keep, 1235);
+          expect(other).not.toEqual(mask); // another seed, another mask
+        }
+      }
+    });
+
+    it('penalty: L1, L2 and elastic net with their gradients', () => {
+      for (const n of lengths) {
+        const w = randomArray(n, rng);
+        w[0] = 0;
+        for (const [l1, l2] of [[0.3, 0], [0, 0.7], [0.2, 0.5]]) {
+          const want = Math.fround(l1) * w.reduce((a, v) => a + Math.abs(v), 0) + 0.5 * Math.fround(l2) * w.reduce((a, v) => a + v * v, 0);
+          const wantGrad = Array.from(w, (v) => l1 * Math.sign(v) + l2 * v);
+          const grad = new Float32Array(n);
+          expect(native.penalty(w, n, l1, l2, grad, false)).toBeCloseTo(want, 5);
+          expect(maxError(grad, wantGrad)).toBeLessThan(1e-6);
+          const acc = new Float32Array(n).fill(1);
+          native.penalty(w, n, l1, l2, acc, true);
+          expect(maxError(acc, wantGrad.map((g) => g + 1))).toBeLessThan(1e-6);
+        }
+      }
+    });
+
+    it('optimizer updates: Nesterov, Adagrad, RMSProp, Adam (bias-corrected) against float64', () => {
+      for (const n of lengths) {
+        const w0 = randomArray(n, rng);
+        const g = randomArray(n, rng);
+        const s0 = Float32Array.from(randomArray(n, rng), Math.abs);
+        const check = (run: (w: Float32Array, s: Float32Array, s2: Float32Array) => void, want: (w: number, g: number, s: number) => number) => {
+          const w = w0.slice();
+          const s = s0.slice();
+          run(w, s, s0.slice());
+          expect(maxError(w, Array.from(w0, (v, i) => want(v, g[i], s0[i])))).toBeLessThan(2e-6);
+        };
+        check((w, v) => native.nesterovUpdate(w, g, v, n, 0.1, 0.9), (w, gi, v) => w - 0.9 * v + 1.9 * (0.9 * v - 0.1 * gi));
+        check((w, c) => native.adagradUpdate(w, g, c, n, 0.1, 1e-8), (w, gi, c) => w - (0.1 * gi) / (Math.sqrt(c + gi * gi) + 1e-8));
+        check((w, c) => native.rmspropUpdate(w, g, c, n, 0.1, 0.99, 1e-8), (w, gi, c) => w - (0.1 * gi) / (Math.sqrt(0.99 * c + 0.01 * gi * gi) + 1e-8));
+        for (const step of [1, 2, 10]) {
+          check((w, m, v) => native.adamUpdate(w, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, step), (w, gi, s) => {
+            const m = 0.9 * s + 0.1 * gi;
+            const v = 0.999 * s + 0.001 * gi * gi;
+            return w - (1e-3 * (m / (1 - 0.9 ** step))) / (Math.sqrt(v / (1 - 0.999 ** step)) + 1e-8);
+          });
+        }
+      }
+    });
+
+    it('denseForward and denseBackward match GEMM + bias + activation, with and without dX and penalties', () => {
+      for (const [n, inn, out] of [[1, 1, 1], [7, 13, 5], [100, 64, 50], [33, 257, 17]]) {
+        for (const [name, code] of Object.entries(ACT) as Array<[keyof typeof ACT, number]>) {
+          const x = randomArray(n * inn, rng);
+          const w = randomArray(inn * out, rng, 0.5);
+          const b = randomArray(out, rng);
+          const y = new Float32Array(n * out);
+          native.denseForward(x, w, b, y, n, inn, out, code, 0);
+          const z = refGemm(false, false, n, out, inn, 1, x, inn, w, out, 0, new Float32Array(0), out);
+          expect(maxError(y, Array.from(z, (v, i) => f64[name](Math.fround(v + b[i % out]))), 1)).toBeLessThan(1e-6 * (inn + 1));
+          const dy = randomArray(n * out, rng);
+          const dzWant = Array.from(dy, (v, i) => v * deriv[name](y[i]));
+          const dz = new Float32Array(n * out);
+          const dw = new Float32Array(inn * out);
+          const db = new Float32Array(out);
+          const dx = new Float32Array(n * inn);
+          const penalty = native.denseBackward(x, w, y, dy, dz, dw, db, dx, n, inn, out, code, 0.1, 0.2, 0);
+          expect(maxError(dz, dzWant, 1e-6)).toBeLessThan(1e-6);
+          const dzf = Float32Array.from(dzWant);
+          const dwWant = refGemm(true, false, inn, out, n, 1, x, inn, dzf, out, 0, new Float32Array(0), out).map((v, i) => v + 0.1 * Math.sign(w[i]) + 0.2 * w[i]);
+          expect(maxError(dw, dwWant, 1)).toBeLessThan(1e-5 * (n + 1));
+          expect(maxError(dx, refGemm(false, true, n, inn, out, 1, dzf, out, w, out, 0, new Float32Array(0), inn), 1)).toBeLessThan(1e-5 * (out + 1));
+          const dbWant = new Float64Array(out);
+          dzWant.forEach((v, i) => (dbWant[i % out] += v));
+          expect(maxError(db, dbWant, 1)).toBeLessThan(1e-5 * (n + 1));
+          expect(penalty).toBeCloseTo(0.1 * w.reduce((a, v) => a + Math.abs(v), 0) + 0.1 * w.reduce((a, v) => a + v * v, 0), 3);
+          // first layer: no dX; no penalty: dW is X^T dZ alone
+          const dw2 = new Float32Array(inn * out).fill(NaN);
+          expect(native.denseBackward(x, w, y, dy, dz, dw2, null, null, n, inn, out, code, 0, 0, 0)).toBe(0);
+          expect(maxError(dw2, refGemm(true, false, inn, out, n, 1, x, inn, dzf, out, 0, new Float32Array(0), out), 1)).toBeLessThan(1e-5 * (n + 1));
+        }
+      }
+    });
+  });
 });

@@ -94,3 +94,41 @@ double FmaProbe(index_t iters, float* sink) {
 }
 
 }  // namespace nn::kernels::ref
+
+namespace nn::kernels::ref {
+#include "../generic/loss_optim.inc"
+}  // nn::kernels::ref
+
+namespace nn::kernels::ref {
+
+// The oracle for the SIMD activations: libm in double, rounded once to float.
+void ActivationForward(Activation act, const float* x, float* y, index_t n) {
+  for (index_t i = 0; i < n; ++i) {
+    const double v = x[i];
+    switch (act) {
+      case Activation::Linear: y[i] = x[i]; break;
+      case Activation::Relu: y[i] = (x[i] > 0.0f || x[i] != x[i]) ? x[i] : 0.0f; break;
+      case Activation::LeakyRelu: y[i] = x[i] < 0.0f ? x[i] * kLeakySlope : x[i]; break;
+      case Activation::Tanh: y[i] = static_cast<float>(std::tanh(v)); break;
+      case Activation::Sigmoid: y[i] = static_cast<float>(1.0 / (1.0 + std::exp(-v))); break;
+    }
+  }
+}
+
+void ActivationBackward(Activation act, const float* y, const float* dy, float* dx, index_t n) {
+  for (index_t i = 0; i < n; ++i) {
+    switch (act) {
+      case Activation::Linear: dx[i] = dy[i]; break;
+      case Activation::Relu: dx[i] = y[i] > 0.0f ? dy[i] : 0.0f; break;
+      case Activation::LeakyRelu: dx[i] = dy[i] * (y[i] > 0.0f ? 1.0f : kLeakySlope); break;
+      case Activation::Tanh: dx[i] = dy[i] * (1.0f - y[i] * y[i]); break;
+      case Activation::Sigmoid: dx[i] = dy[i] * y[i] * (1.0f - y[i]); break;
+    }
+  }
+}
+
+void VecExp(const float* x, float* y, index_t n) {
+  for (index_t i = 0; i < n; ++i) y[i] = static_cast<float>(std::exp(static_cast<double>(x[i])));
+}
+
+}  // namespace nn::kernels::ref

@@ -237,3 +237,7 @@ double FmaProbe(index_t iters, float* sink) {
 }
 
 }  // namespace nn::kernels::avx2
+
+namespace nn::kernels::avx2 {
+#include "../generic/loss_optim.inc"
+}  // nn::kernels::avx2

@@ -176,3 +176,7 @@ double FmaProbe(index_t iters, float* sink) {
 }
 
 }  // namespace nn::kernels::avx512
+
+namespace nn::kernels::avx512 {
+#include "../generic/loss_optim.inc"
+}  // nn::kernels::avx512
