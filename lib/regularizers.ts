@@ -9,6 +9,9 @@ import { native } from './native';
 export interface Regularizer {
   readonly name: string;
   readonly config: Record<string, number>;
+  /** The penalty as l1·Σ|W| + ½·l2·ΣW², the form the native kernels take. */
+  readonly l1: number;
+  readonly l2: number;
   /** Returns the penalty; when `grad` is given, writes the penalty's gradient into it (overwriting). */
   penalty(w: Float32Array, grad: Float32Array | null): number;
 }
@@ -20,8 +23,10 @@ export const reg = {
     return {
       name: 'l2',
       config: { lambda },
+      l1: 0,
+      l2: lambda,
       penalty(w, grad) {
-        return native.l2Penalty(w, w.length, lambda, grad);
+        return native.penalty(w, w.length, 0, lambda, grad, false);
       },
     };
   },

@@ -5,8 +5,8 @@
  */
 import { DenseLayer, DenseSpec } from '../layers/dense';
 import * as is from '../is';
-import { native } from '../native';
-import { reg as regularizers, Regularizer } from '../regularizers';
+import { ACTIVATION_CODES, native } from '../native';
+import { Regularizer } from '../regularizers';
 import { Rng } from '../rng';
 
 export const LOSSES = ['softmax'] as const;
@@ -165,25 +165,15 @@ export class Sequential {
   computeGradients(x: Float32Array, y: Int32Array, n: number, defaultL2 = 0): number {
     const ws = this.workspace(n);
     const scores = this.forward(x, n);
-    const c = this.outputSize;
     const last = this.layers.length - 1;
-    let loss = native.softmaxCrossEntropy(scores, y, n, c, ws.grads[last]);
-    const fallback = defaultL2 > 0 ? regularizers.l2(defaultL2) : null;
+    let loss = native.softmaxCrossEntropy(scores, y, n, this.outputSize, ws.grads[last]);
     for (let l = last; l >= 0; l--) {
       const layer = this.layers[l];
-      const units = layer.units;
-      const dz = ws.grads[l];
-      // backprop through the activation, in place: dZ = dA ⊙ act'(Z)
-      if (layer.spec.activation === 'relu') native.reluBackward(ws.acts[l], dz, dz, n * units);
-      const input = l === 0 ? x : ws.acts[l - 1];
-      // dW = Xᵀ · dZ (+ the penalty's gradient, written first and accumulated by beta = 1)
-      const r = layer.spec.regularizer ?? fallback;
-      if (r !== null) loss += r.penalty(layer.w, layer.dw);
-      native.sgemm(true, false, layer.fanIn, units, n, 1, input, layer.fanIn, dz, units, r !== null ? 1 : 0, layer.dw, units);
-      // db = Σ_rows dZ
-      if (layer.db !== null) native.biasGrad(dz, n, units, layer.db);
-      // dX = dZ · Wᵀ, skipped for the first layer
-      if (l > 0) native.sgemm(false, true, n, layer.fanIn, units, 1, dz, units, layer.w, units, 0, ws.grads[l - 1], layer.fanIn);
+      const r = layer.spec.regularizer;
+      // fused: dZ = dA ⊙ act'(Z) in place, dW = Xᵀ·dZ + penalty gradient, db = Σ dZ, dX = dZ·Wᵀ (not for layer 0)
+      loss += native.denseBackward(l === 0 ? x : ws.acts[l - 1], layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db,
+        l > 0 ? ws.grads[l - 1] : null, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation],
+        r !== null ? r.l1 : 0, r !== null ? r.l2 : defaultL2, 0);
     }
     return loss;
   }
@@ -216,9 +206,7 @@ export class Sequential {
     for (let l = 0; l < this.layers.length; l++) {
       const layer = this.layers[l];
       const out = ws.acts[l];
-      native.sgemm(false, false, n, layer.units, layer.fanIn, 1, input, layer.fanIn, layer.w, layer.units, 0, out, layer.units);
-      if (layer.b !== null) native.biasAdd(out, layer.b, n, layer.units);
-      if (layer.spec.activation === 'relu') native.reluForward(out, out, n * layer.units);
+      native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation], 0);
       input = out;
     }
     return input;
