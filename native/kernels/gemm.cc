@@ -15,6 +15,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>  // SSE2 is part of the x86-64 baseline: no ISA flag needed
+#endif
+
 #include "kernel_table.h"
 #include "thread_pool.h"
 
@@ -24,6 +28,9 @@ namespace {
 constexpr std::size_t kAlign = 64;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
 constexpr double kMinFmaPerThread = 1 << 18;
+// A transposed A is packed this many MR-row panels at a time: each of its rows then yields a
+// run of 16 * MR contiguous floats, which the hardware prefetcher follows.
+constexpr index_t kPanelsPerBlock = 16;
 
 // A per-thread, grow-only, 64-byte-aligned scratch buffer.
 class Scratch {
@@ -45,11 +52,42 @@ class Scratch {
 };
 
 thread_local Scratch t_pack_b;
-thread_local Scratch t_edge_a;
+thread_local Scratch t_panel_a;
 thread_local Scratch t_partial;
 
 inline index_t Min(index_t a, index_t b) { return a < b ? a : b; }
 inline index_t Max(index_t a, index_t b) { return a > b ? a : b; }
+
+// One NR-wide sliver of a transposed B: src holds `cols` rows of B (row j = column j of op(B)),
+// kc floats each; dst[p * nr + j] = src[j * ldb + p], columns past `cols` zeroed. Goes 4 x 4
+// blocks at a time through SSE transposes, so each source row is read sequentially.
+void PackBTransposedSliver(const float* src, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
+  index_t p = 0;
+#if defined(__SSE2__)
+  const index_t full = cols / 4 * 4;
+  for (; p + 4 <= kc; p += 4) {
+    for (index_t j = 0; j < full; j += 4) {
+      __m128 r0 = _mm_loadu_ps(src + (j + 0) * ldb + p);
+      __m128 r1 = _mm_loadu_ps(src + (j + 1) * ldb + p);
+      __m128 r2 = _mm_loadu_ps(src + (j + 2) * ldb + p);
+      __m128 r3 = _mm_loadu_ps(src + (j + 3) * ldb + p);
+      _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+      _mm_storeu_ps(dst + (p + 0) * nr + j, r0);
+      _mm_storeu_ps(dst + (p + 1) * nr + j, r1);
+      _mm_storeu_ps(dst + (p + 2) * nr + j, r2);
+      _mm_storeu_ps(dst + (p + 3) * nr + j, r3);
+    }
+    for (index_t q = p; q < p + 4; ++q) {
+      for (index_t j = full; j < cols; ++j) dst[q * nr + j] = src[j * ldb + q];
+      for (index_t j = cols; j < nr; ++j) dst[q * nr + j] = 0.0f;
+    }
+  }
+#endif
+  for (; p < kc; ++p) {
+    for (index_t j = 0; j < cols; ++j) dst[p * nr + j] = src[j * ldb + p];
+    for (index_t j = cols; j < nr; ++j) dst[p * nr + j] = 0.0f;
+  }
+}
 
 // Packs op(B)[p0 : p0 + kc, j0 : j0 + nc] into NR-wide slivers: dst[s][p][j], zero-padded columns.
 void PackB(bool trans, const float* b, index_t ldb, index_t p0, index_t j0, index_t kc, index_t nc, int nr,
@@ -68,27 +106,71 @@ void PackB(bool trans, const float* b, index_t ldb, index_t p0, index_t j0, inde
         }
       }
     } else {
-      // op(B)(p, j) = B[j * ldb + p]: walk each source row once, scattering into the sliver.
-      for (index_t j = 0; j < cols; ++j) {
-        const float* src = b + (j0 + js + j) * ldb + p0;
-        for (index_t p = 0; p < kc; ++p) dst[p * nr + j] = src[p];
-      }
-      for (index_t j = cols; j < nr; ++j) {
-        for (index_t p = 0; p < kc; ++p) dst[p * nr + j] = 0.0f;
-      }
+      PackBTransposedSliver(b + (j0 + js) * ldb + p0, ldb, kc, cols, nr, dst);
     }
     dst += kc * nr;
   }
 }
 
-// Copies rows [i0, i0 + rows) of op(A)[:, p0 : p0 + kc] into a zero-padded MR x kc panel laid
-// out as A(i, p) = dst[i + p * mr].
-void PackEdgeA(bool trans, const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, int mr,
-               float* dst) {
+// Copies rows [i0, i0 + rows) of a row-major A (cols [p0, p0 + kc)) into one zero-padded MR x kc
+// panel laid out as A(i, p) = dst[i + p * mr], what the micro-kernel reads with rs = 1, cs = mr.
+// Used for the short last panel only: full panels of a row-major A are read in place.
+void PackAEdge(const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, int mr, float* dst) {
   for (index_t p = 0; p < kc; ++p) {
     float* d = dst + p * mr;
-    for (index_t i = 0; i < rows; ++i) d[i] = trans ? a[(p0 + p) * lda + i0 + i] : a[(i0 + i) * lda + p0 + p];
+    for (index_t i = 0; i < rows; ++i) d[i] = a[(i0 + i) * lda + p0 + p];
     for (index_t i = rows; i < mr; ++i) d[i] = 0.0f;
+  }
+}
+
+// Packs rows [i0, i0 + rows) of op(A) = A^T (A stored k x m) into ceil(rows / mr) panels of the
+// same layout, panel s at dst + s * kc * mr. Each source row (one p) is read as one contiguous
+// run, instead of MR floats from each of kc rows lda apart (on power-of-two lda those all fall
+// into a single L1 set).
+// Copies MR floats (MR a multiple of 2): SSE moves, unrolled for the tile heights in use.
+template <int MR>
+inline void CopyRun(float* d, const float* src) {
+#if defined(__SSE2__)
+  int i = 0;
+  for (; i + 4 <= MR; i += 4) _mm_storeu_ps(d + i, _mm_loadu_ps(src + i));
+  if (i < MR) _mm_storel_pi(reinterpret_cast<__m64*>(d + i), _mm_loadl_pi(_mm_setzero_ps(), reinterpret_cast<const __m64*>(src + i)));
+#else
+  for (int i = 0; i < MR; ++i) d[i] = src[i];
+#endif
+}
+
+template <int MR>
+void PackABlockTransposedT(const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, float* dst) {
+  const index_t full = rows / MR, rest = rows % MR;
+  for (index_t p = 0; p < kc; ++p) {
+    const float* src = a + (p0 + p) * lda + i0;
+    float* d = dst + p * MR;
+    for (index_t s = 0; s < full; ++s) CopyRun<MR>(d + s * kc * MR, src + s * MR);
+    if (rest != 0) {
+      float* e = d + full * kc * MR;
+      for (index_t i = 0; i < rest; ++i) e[i] = src[full * MR + i];
+      for (index_t i = rest; i < MR; ++i) e[i] = 0.0f;
+    }
+  }
+}
+
+void PackABlockTransposed(const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, int mr,
+                          float* dst) {
+  switch (mr) {
+    case 4: return PackABlockTransposedT<4>(a, lda, i0, p0, rows, kc, dst);
+    case 6: return PackABlockTransposedT<6>(a, lda, i0, p0, rows, kc, dst);
+    case 12: return PackABlockTransposedT<12>(a, lda, i0, p0, rows, kc, dst);
+    default: break;
+  }
+  const index_t panels = (rows + mr - 1) / mr;
+  for (index_t p = 0; p < kc; ++p) {
+    const float* src = a + (p0 + p) * lda + i0;
+    for (index_t s = 0; s < panels; ++s) {
+      float* d = dst + s * kc * mr + p * mr;
+      const index_t r = Min(mr, rows - s * mr);
+      for (index_t i = 0; i < r; ++i) d[i] = src[s * mr + i];
+      for (index_t i = r; i < mr; ++i) d[i] = 0.0f;
+    }
   }
 }
 
@@ -124,8 +206,8 @@ Status GemmBlock(const GemmArgs& g) {
   const index_t kc_max = Min(t.kc, g.k);
   const index_t nc_max = Min(t.nc, (g.n + nr - 1) / nr * nr);
   float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
-  float* edge_a = (g.m % mr) != 0 ? t_edge_a.Get(static_cast<std::size_t>(mr * kc_max)) : nullptr;
-  if (pack_b == nullptr || ((g.m % mr) != 0 && edge_a == nullptr)) return Status::OutOfMemory;
+  float* panel_a = t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max));
+  if (pack_b == nullptr || panel_a == nullptr) return Status::OutOfMemory;
 
   for (index_t jc = 0; jc < g.n; jc += t.nc) {
     const index_t nc = Min(t.nc, g.n - jc);
@@ -133,28 +215,33 @@ Status GemmBlock(const GemmArgs& g) {
       const index_t kc = Min(t.kc, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;  // later K slices accumulate
       PackB(g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
-      for (index_t ir = 0; ir < g.m; ir += mr) {
-        const int mb = static_cast<int>(Min(mr, g.m - ir));
-        const float* ap;
-        index_t rs, cs;
-        if (mb < mr) {
-          PackEdgeA(g.trans_a, g.a, g.lda, ir, pc, mb, kc, mr, edge_a);
-          ap = edge_a;
-          rs = 1;
-          cs = mr;
-        } else if (!g.trans_a) {
-          ap = g.a + ir * g.lda + pc;  // op(A)(i, p) = A[i * lda + p]
-          rs = g.lda;
-          cs = 1;
-        } else {
-          ap = g.a + pc * g.lda + ir;  // op(A)(i, p) = A[p * lda + i]
-          rs = 1;
-          cs = g.lda;
-        }
+      // One MR-row panel of A against every sliver of the packed B panel.
+      const auto sweep = [&](const float* ap, index_t rs, index_t cs, index_t ir, int mb) {
         float* crow = g.c + ir * g.ldc + jc;
         for (index_t jr = 0; jr < nc; jr += nr) {
           const int nb = static_cast<int>(Min(nr, nc - jr));
           t.sgemm_ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta);
+        }
+      };
+      if (!g.trans_a) {
+        // Row-major A is read in place (op(A)(i, p) = A[i * lda + p]); only a short last panel is copied.
+        for (index_t ir = 0; ir < g.m; ir += mr) {
+          const int mb = static_cast<int>(Min(mr, g.m - ir));
+          if (mb == mr) {
+            sweep(g.a + ir * g.lda + pc, g.lda, 1, ir, mb);
+          } else {
+            PackAEdge(g.a, g.lda, ir, pc, mb, kc, mr, panel_a);
+            sweep(panel_a, 1, mr, ir, mb);
+          }
+        }
+      } else {
+        const index_t block_rows = kPanelsPerBlock * mr;
+        for (index_t ic = 0; ic < g.m; ic += block_rows) {
+          const index_t rows = Min(block_rows, g.m - ic);
+          PackABlockTransposed(g.a, g.lda, ic, pc, rows, kc, mr, panel_a);
+          for (index_t s = 0; s * mr < rows; ++s) {
+            sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)));
+          }
         }
       }
     }

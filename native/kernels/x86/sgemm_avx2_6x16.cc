@@ -100,12 +100,57 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   }
 }
 
+// The same for a tile at most 8 columns wide (the last sliver of an N that is 1..8 past a
+// multiple of 16): half the FMAs, reading only the first 8 floats of each packed B row.
+template <bool kUnitCol>
+void KernelHalf(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
+                int n, float alpha, float beta) {
+  __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps();
+  __m256 c3 = _mm256_setzero_ps(), c4 = _mm256_setzero_ps(), c5 = _mm256_setzero_ps();
+  const index_t row = kUnitCol ? rs : 1;
+  const index_t step = kUnitCol ? 1 : cs;
+#pragma GCC unroll 4
+  for (index_t p = 0; p < k; ++p) {
+    const __m256 b0 = _mm256_load_ps(b);
+    const float* ap = a + p * step;
+    c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap), b0, c0);
+    c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + row), b0, c1);
+    c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 2 * row), b0, c2);
+    c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 3 * row), b0, c3);
+    c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 4 * row), b0, c4);
+    c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 5 * row), b0, c5);
+    b += kNr;
+  }
+  alignas(32) float t[kMr * 8];
+  _mm256_store_ps(t + 0, c0);
+  _mm256_store_ps(t + 8, c1);
+  _mm256_store_ps(t + 16, c2);
+  _mm256_store_ps(t + 24, c3);
+  _mm256_store_ps(t + 32, c4);
+  _mm256_store_ps(t + 40, c5);
+  for (int i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    const float* ti = t + i * 8;
+    if (beta == 0.0f) {
+      for (int j = 0; j < n; ++j) ci[j] = alpha * ti[j];
+    } else {
+      for (int j = 0; j < n; ++j) ci[j] = alpha * ti[j] + beta * ci[j];
+    }
+  }
+}
+
 }  // namespace
 
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta) {
-  if (cs_a == 1) Kernel<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-  else Kernel<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  if (n <= 8) {
+    if (cs_a == 1) KernelHalf<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    else KernelHalf<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  } else if (cs_a == 1) {
+    Kernel<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  } else {
+    Kernel<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  }
 }
 
 }  // namespace nn::kernels::avx2
