@@ -34,8 +34,6 @@ export interface NativeBinding {
   reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
   /** Mean softmax cross-entropy; fills dscores (may be scores itself) with its gradient. */
   softmaxCrossEntropy(scores: Float32Array, labels: Int32Array, n: number, c: number, dscores: Float32Array | null): number;
-  /** 0.5 * lambda * sum(w^2); grad = lambda * w when given. */
-  l2Penalty(w: Float32Array, n: number, lambda: number, grad: Float32Array | null): number;
   activationForward(act: number, x: Float32Array, y: Float32Array, n: number): void;
   activationBackward(act: number, y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
   vecExp(x: Float32Array, y: Float32Array, n: number): void;

@@ -35,7 +35,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reluForward", Napi::Function::New(env, nn::binding::ReluForward, "reluForward"));
   exports.Set("reluBackward", Napi::Function::New(env, nn::binding::ReluBackward, "reluBackward"));
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, nn::binding::SoftmaxCrossEntropy, "softmaxCrossEntropy"));
-  exports.Set("l2Penalty", Napi::Function::New(env, nn::binding::L2Penalty, "l2Penalty"));
   exports.Set("sgdUpdate", Napi::Function::New(env, nn::binding::SgdUpdate, "sgdUpdate"));
   exports.Set("momentumUpdate", Napi::Function::New(env, nn::binding::MomentumUpdate, "momentumUpdate"));
   exports.Set("activationForward", Napi::Function::New(env, nn::binding::ActivationForward, "activationForward"));

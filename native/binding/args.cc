@@ -6,8 +6,19 @@
 #include "args.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 namespace nn::binding {
+
+std::string FormatNumber(double value) {
+  char buf[32];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof(buf), "%.*g", precision, value);
+    if (std::strtod(buf, nullptr) == value) break;
+  }
+  return buf;
+}
 
 void ThrowCode(Napi::Env env, const char* kind, const char* code, const std::string& message) {
   Napi::Error err = std::string(kind) == "RangeError" ? Napi::RangeError::New(env, message)

@@ -17,6 +17,9 @@ namespace nn::binding {
 
 using index_t = std::int64_t;
 
+// A number as JavaScript would print it (shortest round-trip form, for error messages).
+std::string FormatNumber(double value);
+
 [[noreturn]] void ThrowCode(Napi::Env env, const char* kind, const char* code, const std::string& message);
 
 // Typed-array arguments.

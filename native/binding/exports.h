@@ -22,7 +22,6 @@ Napi::Value BiasGrad(const Napi::CallbackInfo& info);
 Napi::Value ReluForward(const Napi::CallbackInfo& info);
 Napi::Value ReluBackward(const Napi::CallbackInfo& info);
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info);
-Napi::Value L2Penalty(const Napi::CallbackInfo& info);
 Napi::Value ActivationForward(const Napi::CallbackInfo& info);
 Napi::Value ActivationBackward(const Napi::CallbackInfo& info);
 Napi::Value VecExp(const Napi::CallbackInfo& info);

@@ -85,19 +85,6 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, loss);
 }
 
-// l2Penalty(w, n, lambda, grad | null) -> 0.5 * lambda * sum(w^2); grad = lambda * w
-Napi::Value L2Penalty(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Float32Array w = Float32Arg(info, 0, "w");
-  const index_t n = SizeArg(info, 1, "n");
-  const float lambda = FiniteArg(info, 2, "lambda");
-  bool has_grad = false;
-  Napi::Float32Array grad = OptionalFloat32Arg(info, 3, "grad", &has_grad);
-  RequireLength(env, "w", w.ElementLength(), n);
-  if (has_grad) RequireLength(env, "grad", grad.ElementLength(), n);
-  return Napi::Number::New(env, kernels::L2Penalty(w.Data(), n, lambda, has_grad ? grad.Data() : nullptr));
-}
-
 }  // namespace nn::binding
 
 namespace nn::binding {
@@ -188,7 +175,7 @@ Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
   const index_t n = SizeArg(info, 3, "n");
   const float keep = FiniteArg(info, 4, "keep");
   const index_t seed = SizeArg(info, 5, "seed");
-  if (!(keep > 0.0f && keep <= 1.0f)) ThrowCode(env, "RangeError", "NNKIT_ERR_ARG", "Expected number in (0, 1] for keep but received " + std::to_string(keep));
+  if (!(keep > 0.0f && keep <= 1.0f)) ThrowCode(env, "RangeError", "NNKIT_ERR_ARG", "Expected number in (0, 1] for keep but received " + FormatNumber(keep));
   if (n > 0xFFFFFFFFll) ThrowCode(env, "RangeError", "NNKIT_ERR_SHAPE", "Expected at most 2^32 elements for n");
   RequireLength(env, "x", x.ElementLength(), n);
   RequireLength(env, "y", y.ElementLength(), n);

@@ -22,9 +22,6 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
                            float* dscores) {
   return Table().softmax_xent(scores, labels, n, c, dscores);
 }
-double L2Penalty(const float* w, index_t n, float lambda, float* grad) {
-  return Table().l2_penalty(w, n, lambda, grad);
-}
 void SgdUpdate(float* w, const float* g, index_t n, float lr) { Table().sgd_update(w, g, n, lr); }
 void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
   Table().momentum_update(w, g, v, n, lr, mu);

@@ -61,7 +61,6 @@ KernelTable MakeTable(Isa isa) {
   t.relu_forward = ref::ReluForward;
   t.relu_backward = ref::ReluBackward;
   t.softmax_xent = ref::SoftmaxCrossEntropy;
-  t.l2_penalty = ref::L2Penalty;
   t.sgd_update = ref::SgdUpdate;
   t.momentum_update = ref::MomentumUpdate;
   t.fma_probe = ref::FmaProbe;
@@ -88,7 +87,6 @@ KernelTable MakeTable(Isa isa) {
     t.relu_forward = avx2::ReluForward;
     t.relu_backward = avx2::ReluBackward;
     t.softmax_xent = avx2::SoftmaxCrossEntropy;
-    t.l2_penalty = avx2::L2Penalty;
     t.sgd_update = avx2::SgdUpdate;
     t.momentum_update = avx2::MomentumUpdate;
     t.fma_probe = avx2::FmaProbe;
@@ -115,7 +113,6 @@ KernelTable MakeTable(Isa isa) {
     t.relu_forward = avx512::ReluForward;
     t.relu_backward = avx512::ReluBackward;
     t.softmax_xent = avx512::SoftmaxCrossEntropy;
-    t.l2_penalty = avx512::L2Penalty;
     t.sgd_update = avx512::SgdUpdate;
     t.momentum_update = avx512::MomentumUpdate;
     t.fma_probe = avx512::FmaProbe;

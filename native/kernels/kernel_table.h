@@ -31,7 +31,6 @@ struct KernelTable {
   void (*relu_forward)(const float*, float*, index_t);
   void (*relu_backward)(const float*, const float*, float*, index_t);
   double (*softmax_xent)(const float*, const std::int32_t*, index_t, index_t, float*);
-  double (*l2_penalty)(const float*, index_t, float, float*);
   void (*sgd_update)(float*, const float*, index_t, float);
   void (*momentum_update)(float*, const float*, float*, index_t, float, float);
   // Runs `iters` rounds of independent FMAs on this ISA's widest vectors; returns the flop count
@@ -61,7 +60,6 @@ const KernelTable& Table();
   void ReluBackward(const float* y, const float* dy, float* dx, index_t n);                    \
   double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, index_t n,        \
                              index_t c, float* dscores);                                       \
-  double L2Penalty(const float* w, index_t n, float lambda, float* grad);                      \
   void SgdUpdate(float* w, const float* g, index_t n, float lr);                               \
   void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);      \
   double FmaProbe(index_t iters, float* sink);                                                 \

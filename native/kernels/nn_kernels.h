@@ -66,8 +66,6 @@ void ReluBackward(const float* y, const float* dy, float* dx, index_t n);
 // alias scores.
 double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, index_t n, index_t c,
                            float* dscores);
-// Returns 0.5 * lambda * sum(w^2); when grad is not null, grad = lambda * w.
-double L2Penalty(const float* w, index_t n, float lambda, float* grad);
 // y = act(x) (y may alias x); dx = dy * act'(from the output y) (dx may alias dy).
 void ActivationForward(Activation act, const float* x, float* y, index_t n);
 void ActivationBackward(Activation act, const float* y, const float* dy, float* dx, index_t n);

@@ -183,17 +183,6 @@ describe(`kernels on the ${native.isa} path`, () => {
       expect(loss).toBeCloseTo(2e30, -25);
     });
 
-    it('l2Penalty: ½·λ·Σw² and λ·w', () => {
-      for (const n of lengths) {
-        const w = randomArray(n, rng);
-        const grad = new Float32Array(n);
-        const want = 0.5 * Math.fround(0.3) * w.reduce((acc, v) => acc + v * v, 0);
-        expect(native.l2Penalty(w, n, 0.3, grad)).toBeCloseTo(want, 6);
-        expect(maxError(grad, Array.from(w, (v) => 0.3 * v))).toBeLessThan(1e-7);
-        expect(native.l2Penalty(w, n, 0.3, null)).toBeCloseTo(want, 6);
-      }
-    });
-
     it('sgdUpdate and momentumUpdate', () => {
       for (const n of lengths) {
         const w = randomArray(n, rng);

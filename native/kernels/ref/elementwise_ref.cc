@@ -57,15 +57,6 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
   return total / static_cast<double>(n);
 }
 
-double L2Penalty(const float* w, index_t n, float lambda, float* grad) {
-  double sum = 0.0;
-  for (index_t i = 0; i < n; ++i) sum += static_cast<double>(w[i]) * w[i];
-  if (grad != nullptr) {
-    for (index_t i = 0; i < n; ++i) grad[i] = lambda * w[i];
-  }
-  return 0.5 * static_cast<double>(lambda) * sum;
-}
-
 void SgdUpdate(float* w, const float* g, index_t n, float lr) {
   for (index_t i = 0; i < n; ++i) w[i] -= lr * g[i];
 }

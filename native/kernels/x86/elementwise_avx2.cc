@@ -159,29 +159,6 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
   return total / static_cast<double>(n);
 }
 
-double L2Penalty(const float* w, index_t n, float lambda, float* grad) {
-  // Sum of squares in double lanes: the penalty of millions of weights stays exact enough.
-  __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
-  index_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_loadu_ps(w + i);
-    const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(v));
-    const __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1));
-    acc0 = _mm256_fmadd_pd(lo, lo, acc0);
-    acc1 = _mm256_fmadd_pd(hi, hi, acc1);
-  }
-  alignas(32) double parts[4];
-  _mm256_store_pd(parts, _mm256_add_pd(acc0, acc1));
-  double sum = (parts[0] + parts[1]) + (parts[2] + parts[3]);
-  for (; i < n; ++i) sum += static_cast<double>(w[i]) * w[i];
-  if (grad != nullptr) {
-    const __m256 vl = _mm256_set1_ps(lambda);
-    for (i = 0; i + 8 <= n; i += 8) _mm256_storeu_ps(grad + i, _mm256_mul_ps(vl, _mm256_loadu_ps(w + i)));
-    for (; i < n; ++i) grad[i] = lambda * w[i];
-  }
-  return 0.5 * static_cast<double>(lambda) * sum;
-}
-
 void SgdUpdate(float* w, const float* g, index_t n, float lr) {
   const __m256 vlr = _mm256_set1_ps(lr);
   index_t i = 0;

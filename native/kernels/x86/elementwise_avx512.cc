@@ -118,27 +118,6 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
   return total / static_cast<double>(n);
 }
 
-double L2Penalty(const float* w, index_t n, float lambda, float* grad) {
-  __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
-  for (index_t i = 0; i < n; i += 16) {
-    const __mmask16 m = Tail(n - i);
-    const __m512 v = _mm512_maskz_loadu_ps(m, w + i);
-    const __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(v));
-    const __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
-    acc0 = _mm512_fmadd_pd(lo, lo, acc0);
-    acc1 = _mm512_fmadd_pd(hi, hi, acc1);
-  }
-  const double sum = _mm512_reduce_add_pd(_mm512_add_pd(acc0, acc1));
-  if (grad != nullptr) {
-    const __m512 vl = _mm512_set1_ps(lambda);
-    for (index_t i = 0; i < n; i += 16) {
-      const __mmask16 m = Tail(n - i);
-      _mm512_mask_storeu_ps(grad + i, m, _mm512_mul_ps(vl, _mm512_maskz_loadu_ps(m, w + i)));
-    }
-  }
-  return 0.5 * static_cast<double>(lambda) * sum;
-}
-
 void SgdUpdate(float* w, const float* g, index_t n, float lr) {
   const __m512 vlr = _mm512_set1_ps(lr);
   for (index_t i = 0; i < n; i += 16) {
