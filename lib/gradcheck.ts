@@ -58,25 +58,30 @@ export function gradCheck(model: Sequential, x: Float32Array, y: ArrayLike<numbe
   is.float32Array(x, 'x');
   if (x.length === 0 || x.length % model.inputSize !== 0) throw is.shapeError('x.length', `a positive multiple of inputSize ${model.inputSize}`, x.length);
   const n = x.length / model.inputSize;
-  const labels = is.labels(y, 'y', n, model.outputSize);
+  const targets = model.targets(y, n);
   const h = is.positiveNumber(options.h ?? 1e-4, 'h');
   const lambda = is.nonNegativeNumber(options.reg ?? 0, 'reg');
   const samples = is.positiveInteger(options.samples ?? 200, 'samples');
-  const rng = new Rng(is.nonNegativeInteger(options.seed ?? 1, 'seed'));
+  const seed = is.nonNegativeInteger(options.seed ?? 1, 'seed');
+  const rng = new Rng(seed);
 
   const params: Ref64 = {
-    w: model.layers.map((l) => Float64Array.from(l.w)),
-    b: model.layers.map((l) => (l.b === null ? null : Float64Array.from(l.b))),
+    w: model.layers.map((l) => (l.kind === 'dense' ? Float64Array.from(l.w) : new Float64Array(0))),
+    b: model.layers.map((l) => (l.kind === 'dense' && l.b !== null ? Float64Array.from(l.b) : null)),
   };
+  // The native pass runs first: dropout layers then hold the masks the float64 reference reuses.
+  model.computeGradients(x, targets, n, { defaultL2: lambda, dropoutSeed: seed });
+  const masks = model.layers.map((l, i) => (l.kind === 'dropout' ? (model.dropoutMask(i, n) as Float32Array).slice() : null));
   const x64 = Float64Array.from(x);
-  const analytic = lossAndGrad(model, params, x64, labels, n, lambda, true);
+  const analytic = lossAndGrad(model, params, masks, x64, targets, n, lambda, true);
 
   const perParam: Record<string, number> = {};
   let maxRelError = 0;
   let checked = 0;
   let skipped = 0;
   const tensors: Array<[string, Float64Array, Float64Array]> = [];
-  model.layers.forEach((_, l) => {
+  model.layers.forEach((layer, l) => {
+    if (layer.kind !== 'dense') return;
     tensors.push([`dense${l}.W`, params.w[l], analytic.dw[l]]);
     const b = params.b[l];
     const db = analytic.db[l];
@@ -88,11 +93,12 @@ export function gradCheck(model: Sequential, x: Float32Array, y: ArrayLike<numbe
     for (const i of coords) {
       const old = p[i];
       p[i] = old + h;
-      const plus = lossAndGrad(model, params, x64, labels, n, lambda, false);
+      const plus = lossAndGrad(model, params, masks, x64, targets, n, lambda, false);
       p[i] = old - h;
-      const minus = lossAndGrad(model, params, x64, labels, n, lambda, false);
+      const minus = lossAndGrad(model, params, masks, x64, targets, n, lambda, false);
       p[i] = old;
-      if (plus.kinks !== minus.kinks) {
+      // a kink between the two evaluations (ReLU, hinge, or |w| of L1 crossing 0): skip
+      if (plus.kinks !== minus.kinks || (name.endsWith('.W') && hasL1(model, name) && Math.abs(old) <= h)) {
         skipped++;
         continue;
       }
@@ -105,7 +111,7 @@ export function gradCheck(model: Sequential, x: Float32Array, y: ArrayLike<numbe
   }
 
   // Native float32 gradient against the float64 analytic one, over every coordinate.
-  model.computeGradients(x, labels, n, lambda);
+  model.computeGradients(x, targets, n, { defaultL2: lambda, dropoutSeed: seed });
   const nativePerParam: Record<string, number> = {};
   const compare = (name: string, got: Float32Array, want: Float64Array) => {
     let worst = 0;
@@ -113,6 +119,7 @@ export function gradCheck(model: Sequential, x: Float32Array, y: ArrayLike<numbe
     nativePerParam[name] = worst;
   };
   model.layers.forEach((layer, l) => {
+    if (layer.kind !== 'dense') return;
     compare(`dense${l}.W`, layer.dw, analytic.dw[l]);
     const db = analytic.db[l];
     if (layer.db !== null && db !== null) compare(`dense${l}.b`, layer.db, db);
@@ -121,36 +128,58 @@ export function gradCheck(model: Sequential, x: Float32Array, y: ArrayLike<numbe
   return { maxRelError, perParam, nativeMaxRelError, nativePerParam, checked, skipped };
 }
 
+function hasL1(model: Sequential, name: string): boolean {
+  const layer = model.layers[Number(/^dense(\d+)/.exec(name)?.[1])];
+  return layer.kind === 'dense' && layer.spec.regularizer !== null && layer.spec.regularizer.l1 > 0;
+}
+
+const ACT64: Record<string, [(z: number) => number, (y: number) => number]> = {
+  linear: [(z) => z, () => 1],
+  relu: [(z) => (z > 0 ? z : 0), (y) => (y > 0 ? 1 : 0)],
+  leakyRelu: [(z) => (z > 0 ? z : 0.01 * z), (y) => (y > 0 ? 1 : 0.01)],
+  tanh: [Math.tanh, (y) => 1 - y * y],
+  sigmoid: [(z) => 1 / (1 + Math.exp(-z)), (y) => y * (1 - y)],
+};
+
 /**
- * The float64 reference: mean softmax cross-entropy plus ½·λ·ΣW² (per layer, its own L2 strength
- * or `lambda`), and — when `withGrad` — its gradient. `kinks` is a signature of which ReLU units
- * are active, so two evaluations can tell whether a perturbation crossed a kink.
+ * The float64 reference: mean data loss (softmax, svm or mse) plus every dense layer's penalty
+ * l1·Σ|W| + ½·l2·ΣW² (its own regularizer, or L2 `lambda`), and — when `withGrad` — its gradient.
+ * Dropout layers multiply by the given fixed masks. `kinks` is a signature of the ReLU units and
+ * hinge margins that are active, so two evaluations can tell whether a perturbation crossed one.
  */
-function lossAndGrad(model: Sequential, p: Ref64, x: Float64Array, y: Int32Array, n: number, lambda: number, withGrad: boolean) {
+function lossAndGrad(model: Sequential, p: Ref64, masks: (Float32Array | null)[], x: Float64Array, y: Int32Array | Float32Array,
+  n: number, lambda: number, withGrad: boolean) {
   const L = model.layers.length;
   const acts: Float64Array[] = [];
   let kinks = '';
+  let sig = 0;
+  const mark = (on: boolean, i: number) => {
+    if (on) sig = (sig * 31 + i + 1) % 2147483647;
+  };
   let input = x;
   for (let l = 0; l < L; l++) {
-    const { fanIn, units, spec } = model.layers[l];
+    const layer = model.layers[l];
+    if (layer.kind === 'dropout') {
+      const mask = masks[l] as Float32Array;
+      acts.push(input.map((v, i) => v * mask[i]));
+      input = acts[l];
+      continue;
+    }
+    const { fanIn, units, spec } = layer;
     const out = new Float64Array(n * units);
     const w = p.w[l];
     const b = p.b[l];
+    const [f] = ACT64[spec.activation];
     for (let r = 0; r < n; r++) {
       for (let j = 0; j < units; j++) {
         let s = b === null ? 0 : b[j];
         for (let k = 0; k < fanIn; k++) s += input[r * fanIn + k] * w[k * units + j];
-        out[r * units + j] = s;
+        if (spec.activation === 'relu' || spec.activation === 'leakyRelu') mark(s > 0, r * units + j);
+        out[r * units + j] = f(s);
       }
     }
-    if (spec.activation === 'relu') {
-      let sig = 0;
-      for (let i = 0; i < out.length; i++) {
-        if (out[i] > 0) sig = (sig * 31 + i + 1) % 2147483647;
-        else out[i] = 0;
-      }
-      kinks += `${sig},`;
-    }
+    kinks += `${sig},`;
+    sig = 0;
     acts.push(out);
     input = out;
   }
@@ -159,39 +188,68 @@ function lossAndGrad(model: Sequential, p: Ref64, x: Float64Array, y: Int32Array
   let loss = 0;
   const dscores = new Float64Array(n * c);
   for (let r = 0; r < n; r++) {
-    let mx = -Infinity;
-    for (let j = 0; j < c; j++) mx = Math.max(mx, scores[r * c + j]);
-    let sum = 0;
-    for (let j = 0; j < c; j++) sum += Math.exp(scores[r * c + j] - mx);
-    loss += Math.log(sum) - (scores[r * c + y[r]] - mx);
-    for (let j = 0; j < c; j++) dscores[r * c + j] = Math.exp(scores[r * c + j] - mx) / sum / n;
-    dscores[r * c + y[r]] -= 1 / n;
+    const row = scores.subarray(r * c, (r + 1) * c);
+    if (model.lossName === 'mse') {
+      for (let j = 0; j < c; j++) {
+        const d = row[j] - y[r * c + j];
+        loss += 0.5 * d * d;
+        dscores[r * c + j] = d / n;
+      }
+    } else if (model.lossName === 'svm') {
+      const yr = y[r];
+      for (let j = 0; j < c; j++) {
+        if (j === yr) continue;
+        const margin = row[j] - row[yr] + 1;
+        mark(margin > 0, r * c + j);
+        if (margin > 0) {
+          loss += margin;
+          dscores[r * c + j] += 1 / n;
+          dscores[r * c + yr] -= 1 / n;
+        }
+      }
+    } else {
+      let mx = -Infinity;
+      for (let j = 0; j < c; j++) mx = Math.max(mx, row[j]);
+      let sum = 0;
+      for (let j = 0; j < c; j++) sum += Math.exp(row[j] - mx);
+      loss += Math.log(sum) - (row[y[r]] - mx);
+      for (let j = 0; j < c; j++) dscores[r * c + j] = Math.exp(row[j] - mx) / sum / n;
+      dscores[r * c + y[r]] -= 1 / n;
+    }
   }
+  kinks += `${sig}`;
   loss /= n;
-  const strengths = model.layers.map((layer) => {
+  const coef = model.layers.map((layer) => {
+    if (layer.kind !== 'dense') return [0, 0];
     const r = layer.spec.regularizer;
-    if (r === null) return lambda;
-    if (r.name !== 'l2') throw is.invalid('regularizer', "'l2' (the float64 reference supports L2)", r.name);
-    return r.config.lambda;
+    return r === null ? [0, lambda] : [r.l1, r.l2];
   });
   for (let l = 0; l < L; l++) {
-    let ss = 0;
-    for (const v of p.w[l]) ss += v * v;
-    loss += 0.5 * strengths[l] * ss;
+    for (const v of p.w[l]) loss += coef[l][0] * Math.abs(v) + 0.5 * coef[l][1] * v * v;
   }
   const dw: Float64Array[] = [];
   const db: (Float64Array | null)[] = [];
   if (withGrad) {
     let dout = dscores;
     for (let l = L - 1; l >= 0; l--) {
-      const { fanIn, units, spec } = model.layers[l];
+      const layer = model.layers[l];
+      if (layer.kind === 'dropout') {
+        const mask = masks[l] as Float32Array;
+        dout = dout.map((v, i) => v * mask[i]); // backprop through the fixed mask
+        dw[l] = new Float64Array(0);
+        db[l] = null;
+        continue;
+      }
+      const { fanIn, units, spec } = layer;
       const a = acts[l];
-      if (spec.activation === 'relu') for (let i = 0; i < dout.length; i++) if (a[i] <= 0) dout[i] = 0; // backprop through ReLU
+      const [, dAct] = ACT64[spec.activation];
+      for (let i = 0; i < dout.length; i++) dout[i] *= dAct(a[i]); // backprop through the activation
       const inp = l === 0 ? x : acts[l - 1];
       const gw = new Float64Array(fanIn * units);
       for (let k = 0; k < fanIn; k++) {
         for (let j = 0; j < units; j++) {
-          let s = strengths[l] * p.w[l][k * units + j]; // d(½λΣW²)/dW = λW
+          const wv = p.w[l][k * units + j];
+          let s = coef[l][0] * Math.sign(wv) + coef[l][1] * wv; // penalty gradient
           for (let r = 0; r < n; r++) s += inp[r * fanIn + k] * dout[r * units + j]; // Xᵀ · dZ
           gw[k * units + j] = s;
         }

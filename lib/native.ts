@@ -39,6 +39,10 @@ export interface NativeBinding {
   vecExp(x: Float32Array, y: Float32Array, n: number): void;
   /** Mean multiclass SVM hinge loss; fills dscores with its gradient. */
   svmLoss(scores: Float32Array, labels: Int32Array, n: number, c: number, dscores: Float32Array | null): number;
+  /** ½ · mean over rows of Σ (pred − target)²; dpred = (pred − target) / n. */
+  mseLoss(pred: Float32Array, target: Float32Array, n: number, c: number, dpred: Float32Array | null): number;
+  /** y = a ⊙ b. */
+  vecMul(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
   /** Inverted dropout: mask = (hash(seed, i) < keep) / keep; y = x * mask. */
   dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, n: number, keep: number, seed: number): void;
   /** l1·Σ|w| + ½·l2·Σw²; grad (=|+=) l1·sign(w) + l2·w. */

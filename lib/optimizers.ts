@@ -1,40 +1,107 @@
 /**
- * Parameter updates over a model's flat parameter buffer, run in the native kernels.
- * Sorted in order of increasing complexity. State (velocities) belongs to the optimizer.
+ * Parameter updates over a model's flat parameter buffer, run in the native kernels. Sorted in
+ * order of increasing complexity. State (velocities, caches, moments, step count) belongs to the
+ * optimizer: `getState()` / `setState()` carry it into and out of a checkpoint.
  */
 import * as is from './is';
 import { native } from './native';
+import { num, Registry } from './registry';
+
+export type OptimizerState = Record<string, Float32Array | number>;
 
 export interface Optimizer {
   readonly name: string;
   readonly config: Record<string, number>;
   /** Updates params in place from grads with learning rate lr. */
   step(params: Float32Array, grads: Float32Array, lr: number): void;
+  /** A copy of the state (buffers and counters); empty before the first step. */
+  getState(): OptimizerState;
+  /** Restores a state taken with getState() (of an optimizer of the same kind). */
+  setState(state: OptimizerState): void;
+}
+
+/** An optimizer whose state is some named buffers the size of the parameters, plus a step count. */
+function stateful(name: string, config: Record<string, number>, buffers: string[],
+  update: (params: Float32Array, grads: Float32Array, lr: number, s: Record<string, Float32Array>, t: number) => void): Optimizer {
+  let state: Record<string, Float32Array> | null = null;
+  let t = 0;
+  return {
+    name,
+    config,
+    step(params, grads, lr) {
+      if (state === null || state[buffers[0]]?.length !== params.length) {
+        state = Object.fromEntries(buffers.map((b) => [b, new Float32Array(params.length)]));
+        t = 0;
+      }
+      t += 1;
+      update(params, grads, lr, state, t);
+    },
+    getState() {
+      if (state === null) return {};
+      return { ...Object.fromEntries(Object.entries(state).map(([k, v]) => [k, v.slice()])), t };
+    },
+    setState(s) {
+      if (Object.keys(s).length === 0) {
+        state = null;
+        t = 0;
+        return;
+      }
+      const restored: Record<string, Float32Array> = {};
+      for (const b of buffers) {
+        if (!(s[b] instanceof Float32Array)) throw is.invalid(`${name} state.${b}`, 'Float32Array', s[b]);
+        restored[b] = (s[b] as Float32Array).slice();
+      }
+      state = restored;
+      t = is.nonNegativeInteger(s.t, `${name} state.t`);
+    },
+  };
 }
 
 export const optim = {
   /** Vanilla SGD: w -= lr · g. */
   sgd(): Optimizer {
-    return {
-      name: 'sgd',
-      config: {},
-      step(params, grads, lr) {
-        native.sgdUpdate(params, grads, params.length, lr);
-      },
-    };
+    return stateful('sgd', {}, [], (w, g, lr) => native.sgdUpdate(w, g, w.length, lr));
   },
 
-  /** SGD with momentum (Polyak 1964): v = μ·v − lr·g; w += v. */
+  /** SGD with momentum (Polyak, 1964): v = μ·v − lr·g; w += v. */
   momentum(mu = 0.9): Optimizer {
     is.numberInRange(mu, 'mu', 0, 1, true);
-    let velocity: Float32Array | null = null;
-    return {
-      name: 'momentum',
-      config: { mu },
-      step(params, grads, lr) {
-        if (velocity === null || velocity.length !== params.length) velocity = new Float32Array(params.length);
-        native.momentumUpdate(params, grads, velocity, params.length, lr, mu);
-      },
-    };
+    return stateful('momentum', { mu }, ['v'], (w, g, lr, s) => native.momentumUpdate(w, g, s.v, w.length, lr, mu));
+  },
+
+  /** Nesterov momentum (Nesterov 1983; Sutskever et al. 2013), look-ahead form. */
+  nesterov(mu = 0.9): Optimizer {
+    is.numberInRange(mu, 'mu', 0, 1, true);
+    return stateful('nesterov', { mu }, ['v'], (w, g, lr, s) => native.nesterovUpdate(w, g, s.v, w.length, lr, mu));
+  },
+
+  /** Adagrad (Duchi et al., 2011): cache += g²; w -= lr·g / (√cache + ε). */
+  adagrad(eps = 1e-8): Optimizer {
+    is.positiveNumber(eps, 'eps');
+    return stateful('adagrad', { eps }, ['cache'], (w, g, lr, s) => native.adagradUpdate(w, g, s.cache, w.length, lr, eps));
+  },
+
+  /** RMSProp (Tieleman & Hinton, 2012): cache = d·cache + (1 − d)·g²; w -= lr·g / (√cache + ε). */
+  rmsprop(decay = 0.99, eps = 1e-8): Optimizer {
+    is.numberInRange(decay, 'decay', 0, 1, true);
+    is.positiveNumber(eps, 'eps');
+    return stateful('rmsprop', { decay, eps }, ['cache'], (w, g, lr, s) => native.rmspropUpdate(w, g, s.cache, w.length, lr, decay, eps));
+  },
+
+  /** Adam (Kingma & Ba, 2015, https://arxiv.org/abs/1412.6980), with bias correction. */
+  adam(beta1 = 0.9, beta2 = 0.999, eps = 1e-8): Optimizer {
+    is.numberInRange(beta1, 'beta1', 0, 1, true);
+    is.numberInRange(beta2, 'beta2', 0, 1, true);
+    is.positiveNumber(eps, 'eps');
+    return stateful('adam', { beta1, beta2, eps }, ['m', 'v'], (w, g, lr, s, t) =>
+      native.adamUpdate(w, g, s.m, s.v, w.length, lr, beta1, beta2, eps, t));
   },
 };
+
+export const optimizers = new Registry<Optimizer>('optimizer');
+optimizers.register('sgd', () => optim.sgd());
+optimizers.register('momentum', (c) => optim.momentum(num(c, 'mu')));
+optimizers.register('nesterov', (c) => optim.nesterov(num(c, 'mu')));
+optimizers.register('adagrad', (c) => optim.adagrad(num(c, 'eps')));
+optimizers.register('rmsprop', (c) => optim.rmsprop(num(c, 'decay'), num(c, 'eps')));
+optimizers.register('adam', (c) => optim.adam(num(c, 'beta1'), num(c, 'beta2'), num(c, 'eps')));

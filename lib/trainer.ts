@@ -147,7 +147,7 @@ export async function train(model: Sequential, data: TrainData, options: TrainOp
           yBatch[r] = yTrain[i];
         }
       }
-      cost = net.computeGradients(xBatch, yBatch, batchRows, regStrength);
+      cost = net.computeGradients(xBatch, yBatch, batchRows, { defaultL2: regStrength, dropoutSeed: rng.nextUint32() });
       optimizer.step(net.params, net.grads, lr);
       const t1 = performance.now();
       trainSeconds += (t1 - t0) / 1000;

@@ -41,6 +41,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("activationBackward", Napi::Function::New(env, nn::binding::ActivationBackward, "activationBackward"));
   exports.Set("vecExp", Napi::Function::New(env, nn::binding::VecExp, "vecExp"));
   exports.Set("svmLoss", Napi::Function::New(env, nn::binding::SvmLoss, "svmLoss"));
+  exports.Set("mseLoss", Napi::Function::New(env, nn::binding::MseLoss, "mseLoss"));
+  exports.Set("vecMul", Napi::Function::New(env, nn::binding::VecMul, "vecMul"));
   exports.Set("dropoutForward", Napi::Function::New(env, nn::binding::DropoutForward, "dropoutForward"));
   exports.Set("penalty", Napi::Function::New(env, nn::binding::Penalty, "penalty"));
   exports.Set("denseForward", Napi::Function::New(env, nn::binding::DenseForward, "denseForward"));

@@ -5,7 +5,8 @@ import { init as initializers, Initializer } from '../initializers';
 import * as is from '../is';
 import { Regularizer } from '../regularizers';
 
-export const ACTIVATIONS = ['relu', 'linear'] as const;
+/** relu, leakyRelu (slope 0.01), tanh, sigmoid, linear. */
+export const ACTIVATIONS = ['relu', 'leakyRelu', 'tanh', 'sigmoid', 'linear'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface DenseOptions {
@@ -30,11 +31,12 @@ export interface DenseSpec {
 }
 
 /**
- * @example dense(50, { activation: 'relu', init: init.gaussian(1e-4) })
- * @throws {NnError} NNKIT_ERR_ARG for a non-positive `units` or an unknown activation.
+ * @example dense(50, { activation: 'relu', init: init.gaussian(1e-4), regularizer: reg.l2(1e-3) })
+ * @throws {NnError} NNKIT_ERR_ARG for a non-positive `units`, an unknown activation or a bad option.
  */
 export function dense(units: number, options: DenseOptions = {}): DenseSpec {
   is.positiveInteger(units, 'units');
+  if (typeof options !== 'object' || options === null) throw is.invalid('options', 'object', options);
   const activation = is.oneOf(options.activation ?? 'linear', 'activation', ACTIVATIONS);
   const bias = is.boolean(options.bias ?? true, 'bias');
   const init = options.init ?? initializers.xavier();
@@ -44,15 +46,4 @@ export function dense(units: number, options: DenseOptions = {}): DenseSpec {
     throw is.invalid('regularizer', 'regularizer', regularizer);
   }
   return { type: 'dense', units, activation, init, bias, regularizer };
-}
-
-/** A dense layer inside a model: its spec plus views into the model's flat parameter buffers. */
-export interface DenseLayer {
-  readonly spec: DenseSpec;
-  readonly fanIn: number;
-  readonly units: number;
-  readonly w: Float32Array; // (fanIn, units)
-  readonly b: Float32Array | null; // (units)
-  readonly dw: Float32Array;
-  readonly db: Float32Array | null;
 }

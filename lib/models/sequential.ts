@@ -1,30 +1,66 @@
 /**
  * A stack of layers trained with a loss. All parameters live in one flat Float32Array (and the
  * gradients in another of the same layout), so an optimizer updates a whole model in a single
- * native call. Forward and backward run in the native kernels; this file only sequences them.
+ * native call. Forward and backward run in the native kernels (the fused dense layer, dropout,
+ * the loss); this file only sequences them.
  */
-import { DenseLayer, DenseSpec } from '../layers/dense';
+import { DenseSpec } from '../layers/dense';
+import { DropoutSpec } from '../layers/dropout';
+import { deserializeLayer, LayerSpec, serializeLayer } from '../layers/index';
+import { isClassification, LOSSES, lossAndGrad, LossName } from '../losses';
 import * as is from '../is';
 import { ACTIVATION_CODES, native } from '../native';
-import { Regularizer } from '../regularizers';
+import { Serialized } from '../registry';
 import { Rng } from '../rng';
-
-export const LOSSES = ['softmax'] as const;
-export type LossName = (typeof LOSSES)[number];
 
 export interface SequentialConfig {
   inputSize: number;
-  layers: DenseSpec[];
+  layers: LayerSpec[];
   /** Default 'softmax' (mean cross-entropy). */
   loss?: LossName;
   /** Drives initialization. Default 1. */
   seed?: number;
 }
 
-/** Per-batch-size activation and gradient buffers, reused across calls. */
+/** The JSON form of a model's configuration (what a saved file's header holds). */
+export interface ModelConfig {
+  inputSize: number;
+  loss: LossName;
+  seed: number;
+  layers: Serialized[];
+}
+
+export interface DenseLayer {
+  readonly kind: 'dense';
+  readonly spec: DenseSpec;
+  readonly fanIn: number;
+  readonly units: number;
+  readonly w: Float32Array; // (fanIn, units), a view into params
+  readonly b: Float32Array | null; // (units)
+  readonly dw: Float32Array; // views into grads
+  readonly db: Float32Array | null;
+}
+
+export interface DropoutLayer {
+  readonly kind: 'dropout';
+  readonly spec: DropoutSpec;
+  readonly units: number;
+}
+
+export type Layer = DenseLayer | DropoutLayer;
+
+export interface GradientOptions {
+  /** L2 strength for dense layers without a regularizer of their own (the trainer's `reg`). */
+  defaultL2?: number;
+  /** Seed of this step's dropout masks (each dropout layer derives its own). Default 0. */
+  dropoutSeed?: number;
+}
+
+/** Per-batch-size buffers, reused across calls. */
 interface Workspace {
-  acts: Float32Array[]; // per layer: (n, units), post-activation
-  grads: Float32Array[]; // per layer: (n, units), dLoss/d(layer output), then d(pre-activation)
+  acts: Float32Array[]; // per layer: (n, units), the layer's output
+  grads: Float32Array[]; // per layer: dLoss/d(output), then d(pre-activation) in place
+  masks: (Float32Array | null)[]; // dropout layers: the last training step's mask
 }
 
 /** Rows evaluated per chunk by predict/evaluate, to bound memory on large inputs. */
@@ -35,15 +71,15 @@ export class Sequential {
   /** The loss the model is trained with (config `loss`). */
   readonly lossName: LossName;
   readonly seed: number;
-  readonly layers: readonly DenseLayer[];
-  /** Every weight and bias, layer after layer (W then b). */
+  readonly layers: readonly Layer[];
+  /** Every weight and bias, dense layer after dense layer (W then b). */
   readonly params: Float32Array;
   /** The gradient of the last `computeGradients` call, same layout as `params`. */
   readonly grads: Float32Array;
   private readonly workspaces = new Map<number, Workspace>();
 
   /**
-   * @example new Sequential({ inputSize: 3072, layers: [dense(50, { activation: 'relu' }), dense(10)], loss: 'softmax' })
+   * @example new Sequential({ inputSize: 3072, layers: [dense(50, { activation: 'relu' }), dropout(0.5), dense(10)], loss: 'softmax' })
    * @throws {NnError} NNKIT_ERR_ARG for a bad configuration.
    */
   constructor(config: SequentialConfig) {
@@ -53,39 +89,55 @@ export class Sequential {
     this.seed = is.nonNegativeInteger(config.seed ?? 1, 'seed');
     if (!Array.isArray(config.layers) || config.layers.length === 0) throw is.invalid('layers', 'non-empty array of layers', config.layers);
     config.layers.forEach((spec, i) => {
-      if (typeof spec !== 'object' || spec === null || spec.type !== 'dense') throw is.invalid(`layers[${i}]`, 'layer', spec);
+      if (typeof spec !== 'object' || spec === null || (spec.type !== 'dense' && spec.type !== 'dropout')) throw is.invalid(`layers[${i}]`, 'layer', spec);
     });
+    if (config.layers[config.layers.length - 1].type !== 'dense') {
+      throw is.invalid(`layers[${config.layers.length - 1}]`, 'dense layer (the output layer)', 'dropout');
+    }
 
     let total = 0;
-    let fanIn = this.inputSize;
+    let width = this.inputSize;
     for (const spec of config.layers) {
-      total += fanIn * spec.units + (spec.bias ? spec.units : 0);
-      fanIn = spec.units;
+      if (spec.type === 'dense') {
+        total += width * spec.units + (spec.bias ? spec.units : 0);
+        width = spec.units;
+      }
     }
     this.params = new Float32Array(total);
     this.grads = new Float32Array(total);
 
     const rng = new Rng(this.seed);
-    const layers: DenseLayer[] = [];
+    const layers: Layer[] = [];
     let offset = 0;
-    fanIn = this.inputSize;
+    width = this.inputSize;
     for (const spec of config.layers) {
-      const nw = fanIn * spec.units;
-      const w = this.params.subarray(offset, offset + nw);
-      const dw = this.grads.subarray(offset, offset + nw);
-      offset += nw;
-      let b: Float32Array | null = null;
-      let db: Float32Array | null = null;
-      if (spec.bias) {
-        b = this.params.subarray(offset, offset + spec.units);
-        db = this.grads.subarray(offset, offset + spec.units);
-        offset += spec.units;
+      if (spec.type === 'dropout') {
+        layers.push({ kind: 'dropout', spec, units: width });
+        continue;
       }
-      spec.init.fill(w, fanIn, spec.units, rng);
-      layers.push({ spec, fanIn, units: spec.units, w, b, dw, db });
-      fanIn = spec.units;
+      const take = (count: number) => {
+        const views = [this.params.subarray(offset, offset + count), this.grads.subarray(offset, offset + count)];
+        offset += count;
+        return views;
+      };
+      const [w, dw] = take(width * spec.units);
+      const [b, db] = spec.bias ? take(spec.units) : [null, null];
+      spec.init.fill(w, width, spec.units, rng);
+      layers.push({ kind: 'dense', spec, fanIn: width, units: spec.units, w, b, dw, db });
+      width = spec.units;
     }
     this.layers = layers;
+  }
+
+  /** Rebuilds a model (freshly initialized) from its JSON configuration. */
+  static fromConfig(config: ModelConfig): Sequential {
+    if (typeof config !== 'object' || config === null || !Array.isArray(config.layers)) throw is.invalid('config', 'model config', config);
+    return new Sequential({ inputSize: config.inputSize, loss: config.loss, seed: config.seed, layers: config.layers.map(deserializeLayer) });
+  }
+
+  /** The JSON configuration: layers, loss and seed, with every registry entry as { name, config }. */
+  toConfig(): ModelConfig {
+    return { inputSize: this.inputSize, loss: this.lossName, seed: this.seed, layers: this.layers.map((l) => serializeLayer(l.spec)) };
   }
 
   /** Width of the last layer (number of classes for a classifier). */
@@ -97,11 +149,7 @@ export class Sequential {
   predict(x: Float32Array): Float32Array {
     const n = this.rows(x);
     const out = new Float32Array(n * this.outputSize);
-    for (let r0 = 0; r0 < n; r0 += CHUNK) {
-      const rows = Math.min(CHUNK, n - r0);
-      const scores = this.forward(x.subarray(r0 * this.inputSize, (r0 + rows) * this.inputSize), rows);
-      out.set(scores.subarray(0, rows * this.outputSize), r0 * this.outputSize);
-    }
+    this.chunks(x, n, (r0, rows, scores) => out.set(scores.subarray(0, rows * this.outputSize), r0 * this.outputSize));
     return out;
   }
 
@@ -110,8 +158,9 @@ export class Sequential {
     return argmaxRows(this.predict(x), this.outputSize);
   }
 
-  /** Class probabilities (softmax of the scores), n x outputs. */
+  /** Class probabilities (softmax of the scores), n x outputs: for softmax models. */
   predictProba(x: Float32Array): Float32Array {
+    if (this.lossName !== 'softmax') throw is.invalid('loss of a model for predictProba', "'softmax'", this.lossName);
     const p = this.predict(x);
     const c = this.outputSize;
     for (let r = 0; r < p.length; r += c) {
@@ -129,84 +178,131 @@ export class Sequential {
     return this.evaluate(x, y).loss + this.regularizationLoss();
   }
 
-  /** Data loss (no regularization), accuracy and sample count. */
+  /** Data loss (no regularization), accuracy (NaN for mse) and sample count. */
   evaluate(x: Float32Array, y: ArrayLike<number>): { loss: number; accuracy: number; n: number } {
     const n = this.rows(x);
-    const labels = is.labels(y, 'y', n, this.outputSize);
+    const targets = this.targets(y, n);
     const c = this.outputSize;
+    const classify = isClassification(this.lossName);
     let lossSum = 0;
     let correct = 0;
-    for (let r0 = 0; r0 < n; r0 += CHUNK) {
-      const rows = Math.min(CHUNK, n - r0);
-      const yChunk = labels.subarray(r0, r0 + rows);
-      const scores = this.forward(x.subarray(r0 * this.inputSize, (r0 + rows) * this.inputSize), rows);
-      lossSum += native.softmaxCrossEntropy(scores, yChunk, rows, c, null) * rows;
-      const pred = argmaxRows(scores.subarray(0, rows * c), c);
-      for (let i = 0; i < rows; i++) if (pred[i] === yChunk[i]) correct++;
-    }
-    return { loss: n > 0 ? lossSum / n : NaN, accuracy: n > 0 ? correct / n : NaN, n };
+    this.chunks(x, n, (r0, rows, scores) => {
+      const t = targets.subarray(classify ? r0 : r0 * c, classify ? r0 + rows : (r0 + rows) * c);
+      lossSum += lossAndGrad(this.lossName, scores, t, rows, c, null) * rows;
+      if (classify) {
+        const pred = argmaxRows(scores.subarray(0, rows * c), c);
+        for (let i = 0; i < rows; i++) if (pred[i] === t[i]) correct++;
+      }
+    });
+    return { loss: n > 0 ? lossSum / n : NaN, accuracy: n > 0 && classify ? correct / n : NaN, n };
   }
 
-  /** Sum of every layer's weight penalty (its own regularizer, else `fallback` when given). */
-  regularizationLoss(fallback: Regularizer | null = null): number {
+  /** Sum of the dense layers' weight penalties (a layer without one uses L2 `defaultL2`). */
+  regularizationLoss(defaultL2 = 0): number {
     let total = 0;
     for (const layer of this.layers) {
-      const r = layer.spec.regularizer ?? fallback;
+      if (layer.kind !== 'dense') continue;
+      const r = layer.spec.regularizer;
       if (r !== null) total += r.penalty(layer.w, null);
+      else if (defaultL2 > 0) total += native.penalty(layer.w, layer.w.length, 0, defaultL2, null, false);
     }
     return total;
   }
 
   /**
-   * Forward and backward on one batch: fills `grads` and returns the mean data loss plus the
-   * regularization penalty. `defaultL2` regularizes layers that have no regularizer of their own.
-   * `y` must already be validated (Int32Array, labels in range).
+   * Forward (training mode: dropout on) and backward on one batch: fills `grads` and returns the
+   * mean data loss plus the regularization penalty. `y` must already be validated: Int32Array
+   * labels in range, or for mse a Float32Array of n x outputs.
    */
-  computeGradients(x: Float32Array, y: Int32Array, n: number, defaultL2 = 0): number {
+  computeGradients(x: Float32Array, y: Int32Array | Float32Array, n: number, options: GradientOptions = {}): number {
     const ws = this.workspace(n);
-    const scores = this.forward(x, n);
+    const scores = this.forward(x, n, true, options.dropoutSeed ?? 0);
     const last = this.layers.length - 1;
-    let loss = native.softmaxCrossEntropy(scores, y, n, this.outputSize, ws.grads[last]);
+    let loss = lossAndGrad(this.lossName, scores, y, n, this.outputSize, ws.grads[last]);
     for (let l = last; l >= 0; l--) {
       const layer = this.layers[l];
+      const input = l === 0 ? x : ws.acts[l - 1];
+      if (layer.kind === 'dropout') {
+        // dX = dY ⊙ mask (the first layer has no dX to compute)
+        if (l > 0) native.vecMul(ws.grads[l], ws.masks[l] as Float32Array, ws.grads[l - 1], n * layer.units);
+        continue;
+      }
       const r = layer.spec.regularizer;
-      // fused: dZ = dA ⊙ act'(Z) in place, dW = Xᵀ·dZ + penalty gradient, db = Σ dZ, dX = dZ·Wᵀ (not for layer 0)
-      loss += native.denseBackward(l === 0 ? x : ws.acts[l - 1], layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db,
+      // fused: dZ = dY ⊙ act'(Z) in place, dW = Xᵀ·dZ + penalty gradient, db = Σ dZ, dX = dZ·Wᵀ (not for layer 0)
+      loss += native.denseBackward(input, layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db,
         l > 0 ? ws.grads[l - 1] : null, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation],
-        r !== null ? r.l1 : 0, r !== null ? r.l2 : defaultL2, 0);
+        r !== null ? r.l1 : 0, r !== null ? r.l2 : options.defaultL2 ?? 0, 0);
     }
     return loss;
   }
 
+  /** The dropout mask a layer used in the last computeGradients call on n rows (for gradient checks). */
+  dropoutMask(layer: number, n: number): Float32Array | null {
+    return this.workspaces.get(n)?.masks[layer] ?? null;
+  }
+
+  /** Every layer's output on x with dropout off (prediction mode), for diagnostics. */
+  layerOutputs(x: Float32Array): Float32Array[] {
+    const n = this.rows(x);
+    const outputs: Float32Array[] = [];
+    let input = x;
+    for (const layer of this.layers) {
+      if (layer.kind === 'dropout') {
+        outputs.push(input);
+        continue;
+      }
+      const out = new Float32Array(n * layer.units);
+      native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation], 0);
+      outputs.push(out);
+      input = out;
+    }
+    return outputs;
+  }
+
   /** An independent copy with the same configuration and parameters. */
   clone(): Sequential {
-    const copy = new Sequential({
-      inputSize: this.inputSize,
-      layers: this.layers.map((l) => l.spec),
-      loss: this.lossName,
-      seed: this.seed,
-    });
+    const copy = new Sequential({ inputSize: this.inputSize, layers: this.layers.map((l) => l.spec), loss: this.lossName, seed: this.seed });
     copy.params.set(this.params);
     return copy;
+  }
+
+  /** Validates targets for this model's loss: labels in [0, outputs), or mse targets of n x outputs. */
+  targets(y: unknown, n: number): Int32Array | Float32Array {
+    if (isClassification(this.lossName)) return is.labels(y, 'y', n, this.outputSize);
+    if (!(y instanceof Float32Array)) throw is.invalid('y', 'Float32Array of targets (mse)', y);
+    if (y.length !== n * this.outputSize) throw is.shapeError('y.length', `${n * this.outputSize} (n x outputs)`, y.length);
+    return y;
   }
 
   /** Number of samples in x, checking it is a whole number of rows. */
   private rows(x: Float32Array): number {
     is.float32Array(x, 'x');
-    if (x.length % this.inputSize !== 0) {
-      throw is.shapeError('x.length', `a multiple of inputSize ${this.inputSize}`, x.length);
-    }
+    if (x.length % this.inputSize !== 0) throw is.shapeError('x.length', `a multiple of inputSize ${this.inputSize}`, x.length);
     return x.length / this.inputSize;
   }
 
+  /** Runs prediction-mode forward passes over x in chunks of rows. */
+  private chunks(x: Float32Array, n: number, fn: (r0: number, rows: number, scores: Float32Array) => void): void {
+    for (let r0 = 0; r0 < n; r0 += CHUNK) {
+      const rows = Math.min(CHUNK, n - r0);
+      fn(r0, rows, this.forward(x.subarray(r0 * this.inputSize, (r0 + rows) * this.inputSize), rows, false, 0));
+    }
+  }
+
   /** Runs the layers on n rows of x; returns the last layer's output buffer (n x outputs). */
-  private forward(x: Float32Array, n: number): Float32Array {
+  private forward(x: Float32Array, n: number, training: boolean, dropoutSeed: number): Float32Array {
     const ws = this.workspace(n);
     let input = x;
     for (let l = 0; l < this.layers.length; l++) {
       const layer = this.layers[l];
       const out = ws.acts[l];
-      native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation], 0);
+      if (layer.kind === 'dropout') {
+        if (!training) continue; // inverted dropout: the identity at prediction time
+        const layerSeed = (Math.imul(dropoutSeed, 0x9e3779b1) + Math.imul(l + 1, 0x85ebca77)) >>> 0;
+        native.dropoutForward(input, out, ws.masks[l] as Float32Array, n * layer.units, 1 - layer.spec.rate, layerSeed);
+      } else {
+        native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation], 0);
+      }
       input = out;
     }
     return input;
@@ -219,6 +315,7 @@ export class Sequential {
       ws = {
         acts: this.layers.map((l) => new Float32Array(n * l.units)),
         grads: this.layers.map((l) => new Float32Array(n * l.units)),
+        masks: this.layers.map((l) => (l.kind === 'dropout' ? new Float32Array(n * l.units) : null)),
       };
       this.workspaces.set(n, ws);
     }

@@ -26,6 +26,8 @@ Napi::Value ActivationForward(const Napi::CallbackInfo& info);
 Napi::Value ActivationBackward(const Napi::CallbackInfo& info);
 Napi::Value VecExp(const Napi::CallbackInfo& info);
 Napi::Value SvmLoss(const Napi::CallbackInfo& info);
+Napi::Value MseLoss(const Napi::CallbackInfo& info);
+Napi::Value VecMul(const Napi::CallbackInfo& info);
 Napi::Value DropoutForward(const Napi::CallbackInfo& info);
 Napi::Value Penalty(const Napi::CallbackInfo& info);
 Napi::Value DenseForward(const Napi::CallbackInfo& info);

@@ -166,6 +166,37 @@ Napi::Value SvmLoss(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, kernels::SvmLoss(scores.Data(), y, n, c, has_grad ? dscores.Data() : nullptr));
 }
 
+// mseLoss(pred, target, n, c, dpred | null) -> 0.5 * mean over rows of the squared error
+Napi::Value MseLoss(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array pred = Float32Arg(info, 0, "pred");
+  Napi::Float32Array target = Float32Arg(info, 1, "target");
+  const index_t n = PositiveArg(info, 2, "n"), c = PositiveArg(info, 3, "c");
+  bool has_grad = false;
+  Napi::Float32Array dpred = OptionalFloat32Arg(info, 4, "dpred", &has_grad);
+  RequireLength(env, "pred", pred.ElementLength(), n * c);
+  RequireLength(env, "target", target.ElementLength(), n * c);
+  if (has_grad) {
+    RequireLength(env, "dpred", dpred.ElementLength(), n * c);
+    RequireDisjoint(env, "dpred", dpred, "target", target);
+  }
+  return Napi::Number::New(env, kernels::MseLoss(pred.Data(), target.Data(), n, c, has_grad ? dpred.Data() : nullptr));
+}
+
+// vecMul(a, b, y, n): y = a * b
+Napi::Value VecMul(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array a = Float32Arg(info, 0, "a");
+  Napi::Float32Array b = Float32Arg(info, 1, "b");
+  Napi::Float32Array y = Float32Arg(info, 2, "y");
+  const index_t n = SizeArg(info, 3, "n");
+  RequireLength(env, "a", a.ElementLength(), n);
+  RequireLength(env, "b", b.ElementLength(), n);
+  RequireLength(env, "y", y.ElementLength(), n);
+  kernels::VecMul(a.Data(), b.Data(), y.Data(), n);
+  return env.Undefined();
+}
+
 // dropoutForward(x, y, mask, n, keep, seed): inverted dropout; y may be x
 Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -35,6 +35,10 @@ void VecExp(const float* x, float* y, index_t n) { Table().vec_exp(x, y, n); }
 double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c, float* dscores) {
   return Table().svm_loss(scores, labels, n, c, dscores);
 }
+double MseLoss(const float* pred, const float* target, index_t n, index_t c, float* dpred) {
+  return Table().mse_loss(pred, target, n, c, dpred);
+}
+void VecMul(const float* a, const float* b, float* y, index_t n) { Table().vec_mul(a, b, y, n); }
 void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep, std::uint32_t seed) {
   Table().dropout_forward(x, y, mask, n, keep, seed);
 }

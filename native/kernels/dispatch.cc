@@ -68,6 +68,8 @@ KernelTable MakeTable(Isa isa) {
   t.activation_backward = ref::ActivationBackward;
   t.vec_exp = ref::VecExp;
   t.svm_loss = ref::SvmLoss;
+  t.mse_loss = ref::MseLoss;
+  t.vec_mul = ref::VecMul;
   t.dropout_forward = ref::DropoutForward;
   t.penalty = ref::Penalty;
   t.nesterov_update = ref::NesterovUpdate;
@@ -94,6 +96,8 @@ KernelTable MakeTable(Isa isa) {
     t.activation_backward = avx2::ActivationBackward;
     t.vec_exp = avx2::VecExp;
     t.svm_loss = avx2::SvmLoss;
+    t.mse_loss = avx2::MseLoss;
+    t.vec_mul = avx2::VecMul;
     t.dropout_forward = avx2::DropoutForward;
     t.penalty = avx2::Penalty;
     t.nesterov_update = avx2::NesterovUpdate;
@@ -120,6 +124,8 @@ KernelTable MakeTable(Isa isa) {
     t.activation_backward = avx512::ActivationBackward;
     t.vec_exp = avx512::VecExp;
     t.svm_loss = avx512::SvmLoss;
+    t.mse_loss = avx512::MseLoss;
+    t.vec_mul = avx512::VecMul;
     t.dropout_forward = avx512::DropoutForward;
     t.penalty = avx512::Penalty;
     t.nesterov_update = avx512::NesterovUpdate;

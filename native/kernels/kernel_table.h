@@ -40,6 +40,8 @@ struct KernelTable {
   void (*activation_backward)(Activation, const float*, const float*, float*, index_t);
   void (*vec_exp)(const float*, float*, index_t);
   double (*svm_loss)(const float*, const std::int32_t*, index_t, index_t, float*);
+  double (*mse_loss)(const float*, const float*, index_t, index_t, float*);
+  void (*vec_mul)(const float*, const float*, float*, index_t);
   void (*dropout_forward)(const float*, float*, float*, index_t, float, std::uint32_t);
   double (*penalty)(const float*, index_t, float, float, float*, bool);
   void (*nesterov_update)(float*, const float*, float*, index_t, float, float);
@@ -68,6 +70,8 @@ const KernelTable& Table();
   void VecExp(const float* x, float* y, index_t n);                                             \
   double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c,         \
                  float* dscores);                                                              \
+  double MseLoss(const float* pred, const float* target, index_t n, index_t c, float* dpred);  \
+  void VecMul(const float* a, const float* b, float* y, index_t n);                            \
   void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep,             \
                       std::uint32_t seed);                                                     \
   double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate);  \

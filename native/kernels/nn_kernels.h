@@ -74,6 +74,11 @@ void VecExp(const float* x, float* y, index_t n);
 // Mean multiclass SVM (hinge) loss: sum_{j != y} max(0, s_j - s_y + 1), averaged over the n rows;
 // dscores (may alias scores) receives its gradient.
 double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c, float* dscores);
+// Half the mean over rows of the squared error: 0.5 / n * sum (pred - target)^2 over n x c values;
+// dpred (may alias pred) receives its gradient (pred - target) / n.
+double MseLoss(const float* pred, const float* target, index_t n, index_t c, float* dpred);
+// y = a * b elementwise (y may alias either): the dropout backward pass, dx = dy * mask.
+void VecMul(const float* a, const float* b, float* y, index_t n);
 // Inverted dropout with keep probability `keep` in (0, 1]: mask[i] = (u_i < keep) / keep, with
 // u_i a counter-based hash of (seed, i), the same on every ISA; y = x * mask (y may alias x).
 void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep, std::uint32_t seed);

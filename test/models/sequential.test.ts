@@ -1,7 +1,7 @@
 import { NnError } from '../../lib/errors';
 import { init } from '../../lib/initializers';
 import { dense } from '../../lib/layers/dense';
-import { Sequential } from '../../lib/models/sequential';
+import { DenseLayer, Sequential } from '../../lib/models/sequential';
 import { reg } from '../../lib/regularizers';
 import { centerOn, readCifar, readMnist } from '../helpers/data';
 
@@ -39,7 +39,7 @@ describe('Sequential: the lecture\'s loss sanity checks on real data', () => {
     const loss = model.loss(x, y);
     const dataLoss = model.evaluate(x, y).loss;
     let sumSquares = 0;
-    for (const layer of model.layers) for (const w of layer.w) sumSquares += w * w;
+    for (const layer of model.layers as DenseLayer[]) for (const w of layer.w) sumSquares += w * w;
     expect(Math.abs(loss - 3.07)).toBeLessThan(0.02);
     expect(loss - dataLoss).toBeCloseTo(0.5 * 1e3 * sumSquares, 5); // biases are not regularized
     expect(loss).toBeGreaterThan(twoLayer(3072).loss(x, y) + 0.7);
@@ -52,11 +52,11 @@ describe('Sequential: the lecture\'s loss sanity checks on real data', () => {
 
   it('gaussian(std) draws weights with that std, biases start at zero', () => {
     const model = twoLayer(3072);
-    const w = model.layers[0].w;
+    const w = (model.layers[0] as DenseLayer).w;
     const mean = w.reduce((a, v) => a + v, 0) / w.length;
     const std = Math.sqrt(w.reduce((a, v) => a + (v - mean) ** 2, 0) / w.length);
     expect(std).toBeCloseTo(1e-4, 5);
-    expect(model.layers[0].b?.every((v) => v === 0)).toBe(true);
+    expect((model.layers[0] as DenseLayer).b?.every((v) => v === 0)).toBe(true);
   });
 });
 
@@ -104,12 +104,12 @@ describe('Sequential: errors', () => {
     ['label out of range', () => model.evaluate(new Float32Array(4), [3]), 'NNKIT_ERR_LABEL', 'Expected integer label in [0, 3) for y[0] but received 3'],
     ['x not a Float32Array', () => model.predict([1, 2, 3, 4] as unknown as Float32Array), 'NNKIT_ERR_ARG', 'Expected Float32Array for x but received an Array of length 4'],
     ['units 0', () => dense(0), 'NNKIT_ERR_ARG', 'Expected positive integer for units but received 0'],
-    ['unknown activation', () => dense(3, { activation: 'swish' as 'relu' }), 'NNKIT_ERR_ARG', "Expected one of 'relu', 'linear' for activation but received 'swish'"],
+    ['unknown activation', () => dense(3, { activation: 'swish' as 'relu' }), 'NNKIT_ERR_ARG', "Expected one of 'relu', 'leakyRelu', 'tanh', 'sigmoid', 'linear' for activation but received 'swish'"],
     ['negative std', () => init.gaussian(-1), 'NNKIT_ERR_ARG', 'Expected non-negative number for std but received -1'],
     ['NaN lambda', () => reg.l2(NaN), 'NNKIT_ERR_ARG', 'Expected non-negative number for lambda but received NaN'],
     ['inputSize 0', () => new Sequential({ inputSize: 0, layers: [dense(2)] }), 'NNKIT_ERR_ARG', 'Expected positive integer for inputSize but received 0'],
     ['no layers', () => new Sequential({ inputSize: 2, layers: [] }), 'NNKIT_ERR_ARG', 'Expected non-empty array of layers for layers but received an Array of length 0'],
-    ['unknown loss', () => new Sequential({ inputSize: 2, layers: [dense(2)], loss: 'hinge' as 'softmax' }), 'NNKIT_ERR_ARG', "Expected one of 'softmax' for loss but received 'hinge'"],
+    ['unknown loss', () => new Sequential({ inputSize: 2, layers: [dense(2)], loss: 'hinge' as 'softmax' }), 'NNKIT_ERR_ARG', "Expected one of 'softmax', 'svm', 'mse' for loss but received 'hinge'"],
   ];
   it.each(cases)('%s', (_, fn, code, message) => {
     expect(fn).toThrow(NnError);
