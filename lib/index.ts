@@ -32,6 +32,8 @@ export type { LossName } from './losses';
 export { train } from './trainer';
 export type { EpochInfo, TrainData, TrainOptions, TrainResult } from './trainer';
 export { gradCheck } from './gradcheck';
+export { activationStats } from './diagnostics';
+export type { LayerStats } from './diagnostics';
 export type { GradCheckOptions, GradCheckResult } from './gradcheck';
 export { loadCsv } from './data/csv';
 export type { CsvOptions } from './data/csv';
