@@ -356,6 +356,22 @@ describe(`kernels on the ${native.isa} path`, () => {
       }
     });
 
+    it('mseLoss and vecMul', () => {
+      for (const n of [1, 3, 17]) {
+        for (const c of [1, 2, 9]) {
+          const p = randomArray(n * c, rng);
+          const t = randomArray(n * c, rng);
+          const grad = new Float32Array(n * c);
+          const want = 0.5 * p.reduce((a, v, i) => a + (v - t[i]) ** 2, 0) / n;
+          expect(native.mseLoss(p, t, n, c, grad)).toBeCloseTo(want, 6);
+          expect(maxError(grad, Array.from(p, (v, i) => (v - t[i]) / n))).toBeLessThan(1e-7);
+          const y = new Float32Array(n * c);
+          native.vecMul(p, t, y, n * c);
+          expect(Array.from(y)).toEqual(Array.from(p, (v, i) => Math.fround(v * t[i])));
+        }
+      }
+    });
+
     it('penalty: L1, L2 and elastic net with their gradients', () => {
       for (const n of lengths) {
         const w = randomArray(n, rng);
