@@ -30,8 +30,6 @@ export interface NativeBinding {
     b: Float32Array, ldb: number, c: Float32Array, ldc: number, threads: number, minSeconds: number): number;
   biasAdd(y: Float32Array, bias: Float32Array, rows: number, cols: number): void;
   biasGrad(dy: Float32Array, rows: number, cols: number, db: Float32Array): void;
-  reluForward(x: Float32Array, y: Float32Array, n: number): void;
-  reluBackward(y: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
   /** Mean softmax cross-entropy; fills dscores (may be scores itself) with its gradient. */
   softmaxCrossEntropy(scores: Float32Array, labels: Int32Array, n: number, c: number, dscores: Float32Array | null): number;
   activationForward(act: number, x: Float32Array, y: Float32Array, n: number): void;

@@ -32,8 +32,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemmBench", Napi::Function::New(env, nn::binding::SgemmBench, "sgemmBench"));
   exports.Set("biasAdd", Napi::Function::New(env, nn::binding::BiasAdd, "biasAdd"));
   exports.Set("biasGrad", Napi::Function::New(env, nn::binding::BiasGrad, "biasGrad"));
-  exports.Set("reluForward", Napi::Function::New(env, nn::binding::ReluForward, "reluForward"));
-  exports.Set("reluBackward", Napi::Function::New(env, nn::binding::ReluBackward, "reluBackward"));
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, nn::binding::SoftmaxCrossEntropy, "softmaxCrossEntropy"));
   exports.Set("sgdUpdate", Napi::Function::New(env, nn::binding::SgdUpdate, "sgdUpdate"));
   exports.Set("momentumUpdate", Napi::Function::New(env, nn::binding::MomentumUpdate, "momentumUpdate"));

@@ -19,8 +19,6 @@ Napi::Value SgemmBench(const Napi::CallbackInfo& info);
 // layers.cc
 Napi::Value BiasAdd(const Napi::CallbackInfo& info);
 Napi::Value BiasGrad(const Napi::CallbackInfo& info);
-Napi::Value ReluForward(const Napi::CallbackInfo& info);
-Napi::Value ReluBackward(const Napi::CallbackInfo& info);
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info);
 Napi::Value ActivationForward(const Napi::CallbackInfo& info);
 Napi::Value ActivationBackward(const Napi::CallbackInfo& info);

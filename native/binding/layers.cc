@@ -36,32 +36,6 @@ Napi::Value BiasGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// reluForward(x, y, n): y = max(0, x); y may be x
-Napi::Value ReluForward(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Float32Array x = Float32Arg(info, 0, "x");
-  Napi::Float32Array y = Float32Arg(info, 1, "y");
-  const index_t n = SizeArg(info, 2, "n");
-  RequireLength(env, "x", x.ElementLength(), n);
-  RequireLength(env, "y", y.ElementLength(), n);
-  kernels::ReluForward(x.Data(), y.Data(), n);
-  return env.Undefined();
-}
-
-// reluBackward(y, dy, dx, n): dx = dy where y > 0, else 0; dx may be dy
-Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Float32Array y = Float32Arg(info, 0, "y");
-  Napi::Float32Array dy = Float32Arg(info, 1, "dy");
-  Napi::Float32Array dx = Float32Arg(info, 2, "dx");
-  const index_t n = SizeArg(info, 3, "n");
-  RequireLength(env, "y", y.ElementLength(), n);
-  RequireLength(env, "dy", dy.ElementLength(), n);
-  RequireLength(env, "dx", dx.ElementLength(), n);
-  kernels::ReluBackward(y.Data(), dy.Data(), dx.Data(), n);
-  return env.Undefined();
-}
-
 // softmaxCrossEntropy(scores, labels, n, c, dscores | null) -> mean loss
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -18,8 +18,8 @@ describe('binding argument checks', () => {
     ['sgemm: missing args', () => (native.sgemm as unknown as () => void)(), 'TypeError', 'NNKIT_ERR_ARG', 'Expected boolean for transA but received undefined'],
     ['biasAdd: y short', () => native.biasAdd(f(5), f(3), 2, 3), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 6 elements for y but received 5'],
     ['biasGrad: db short', () => native.biasGrad(f(6), 2, 3, f(2)), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 3 elements for db but received 2'],
-    ['reluForward: n past y', () => native.reluForward(f(4), f(3), 4), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for y but received 3'],
-    ['reluBackward: n past dx', () => native.reluBackward(f(4), f(4), f(3), 4), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for dx but received 3'],
+    ['activationForward: n past y', () => native.activationForward(1, f(4), f(3), 4), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for y but received 3'],
+    ['activationBackward: n past dx', () => native.activationBackward(3, f(4), f(4), f(3), 4), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for dx but received 3'],
     ['softmax: label out of range', () => native.softmaxCrossEntropy(f(6), new Int32Array([0, 3]), 2, 3, null), 'RangeError', 'NNKIT_ERR_LABEL', 'Expected label in [0, 3) for labels[1] but received 3'],
     ['softmax: labels not Int32Array', () => native.softmaxCrossEntropy(f(6), new Uint8Array(2) as unknown as Int32Array, 2, 3, null), 'TypeError', 'NNKIT_ERR_ARG', 'Expected Int32Array for labels but received a typed array of another element type'],
     ['softmax: n = 0', () => native.softmaxCrossEntropy(f(6), new Int32Array(2), 0, 3, null), 'TypeError', 'NNKIT_ERR_ARG', 'Expected positive integer for n but received 0'],
@@ -48,6 +48,6 @@ describe('binding argument checks', () => {
 
   it('subarray views are bounded by their own length, not the buffer\'s', () => {
     const buffer = f(100);
-    expect(() => native.reluForward(buffer.subarray(10, 20), buffer.subarray(10, 20), 11)).toThrow(expect.objectContaining({ code: 'NNKIT_ERR_SHAPE' }));
+    expect(() => native.activationForward(1, buffer.subarray(10, 20), buffer.subarray(10, 20), 11)).toThrow(expect.objectContaining({ code: 'NNKIT_ERR_SHAPE' }));
   });
 });

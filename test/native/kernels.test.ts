@@ -130,12 +130,12 @@ describe(`kernels on the ${native.isa} path`, () => {
       }
     });
 
-    it('reluForward and reluBackward (NaN passes forward)', () => {
+    it('relu forward and backward (NaN passes forward)', () => {
       for (const n of lengths) {
         const x = randomArray(n + 1, rng);
         x[n >> 1] = NaN;
         const y = new Float32Array(n + 1).fill(5);
-        native.reluForward(x, y, n);
+        native.activationForward(1, x, y, n); // relu
         for (let i = 0; i < n; i++) {
           if (Number.isNaN(x[i])) expect(Number.isNaN(y[i])).toBe(true);
           else expect(y[i]).toBe(x[i] > 0 ? x[i] : 0);
@@ -143,7 +143,7 @@ describe(`kernels on the ${native.isa} path`, () => {
         expect(y[n]).toBe(5); // past n: untouched
         const dy = randomArray(n, rng);
         const dx = new Float32Array(n);
-        native.reluBackward(y, dy, dx, n);
+        native.activationBackward(1, y, dy, dx, n);
         for (let i = 0; i < n; i++) expect(dx[i]).toBe(y[i] > 0 ? dy[i] : 0);
       }
     });
