@@ -36,27 +36,44 @@ Napi::Value BiasGrad(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// softmaxCrossEntropy(scores, labels, n, c, dscores | null) -> mean loss
-Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+namespace {
+
+// The arguments shared by the classification losses: (scores, labels, n, c, dscores | null), checked,
+// every label in [0, c).
+struct LossArgs {
+  Napi::Float32Array scores, dscores;
+  const std::int32_t* labels;
+  index_t n, c;
+  bool has_grad;
+};
+
+LossArgs ClassificationLossArgs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Float32Array scores = Float32Arg(info, 0, "scores");
+  LossArgs a{};
+  a.scores = Float32Arg(info, 0, "scores");
   Napi::Int32Array labels = Int32Arg(info, 1, "labels");
-  const index_t n = PositiveArg(info, 2, "n"), c = PositiveArg(info, 3, "c");
-  bool has_grad = false;
-  Napi::Float32Array dscores = OptionalFloat32Arg(info, 4, "dscores", &has_grad);
-  RequireLength(env, "scores", scores.ElementLength(), n * c);
-  RequireLength(env, "labels", labels.ElementLength(), n);
-  if (has_grad) RequireLength(env, "dscores", dscores.ElementLength(), n * c);
-  const std::int32_t* y = labels.Data();
-  for (index_t i = 0; i < n; ++i) {
-    if (y[i] < 0 || y[i] >= c) {
-      ThrowCode(env, "RangeError", "NNKIT_ERR_LABEL",
-                "Expected label in [0, " + std::to_string(c) + ") for labels[" + std::to_string(i) +
-                    "] but received " + std::to_string(y[i]));
+  a.n = PositiveArg(info, 2, "n");
+  a.c = PositiveArg(info, 3, "c");
+  a.dscores = OptionalFloat32Arg(info, 4, "dscores", &a.has_grad);
+  RequireLength(env, "scores", a.scores.ElementLength(), a.n * a.c);
+  RequireLength(env, "labels", labels.ElementLength(), a.n);
+  if (a.has_grad) RequireLength(env, "dscores", a.dscores.ElementLength(), a.n * a.c);
+  a.labels = labels.Data();
+  for (index_t i = 0; i < a.n; ++i) {
+    if (a.labels[i] < 0 || a.labels[i] >= a.c) {
+      ThrowCode(env, "RangeError", "NNKIT_ERR_LABEL", "Expected label in [0, " + std::to_string(a.c) + ") for labels[" +
+                std::to_string(i) + "] but received " + std::to_string(a.labels[i]));
     }
   }
-  const double loss = kernels::SoftmaxCrossEntropy(scores.Data(), y, n, c, has_grad ? dscores.Data() : nullptr);
-  return Napi::Number::New(env, loss);
+  return a;
+}
+
+}  // namespace
+
+// softmaxCrossEntropy(scores, labels, n, c, dscores | null) -> mean loss
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  LossArgs a = ClassificationLossArgs(info);
+  return Napi::Number::New(info.Env(), kernels::SoftmaxCrossEntropy(a.scores.Data(), a.labels, a.n, a.c, a.has_grad ? a.dscores.Data() : nullptr));
 }
 
 }  // namespace nn::binding
@@ -121,23 +138,8 @@ Napi::Value VecExp(const Napi::CallbackInfo& info) {
 
 // svmLoss(scores, labels, n, c, dscores | null) -> mean hinge loss
 Napi::Value SvmLoss(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  Napi::Float32Array scores = Float32Arg(info, 0, "scores");
-  Napi::Int32Array labels = Int32Arg(info, 1, "labels");
-  const index_t n = PositiveArg(info, 2, "n"), c = PositiveArg(info, 3, "c");
-  bool has_grad = false;
-  Napi::Float32Array dscores = OptionalFloat32Arg(info, 4, "dscores", &has_grad);
-  RequireLength(env, "scores", scores.ElementLength(), n * c);
-  RequireLength(env, "labels", labels.ElementLength(), n);
-  if (has_grad) RequireLength(env, "dscores", dscores.ElementLength(), n * c);
-  const std::int32_t* y = labels.Data();
-  for (index_t i = 0; i < n; ++i) {
-    if (y[i] < 0 || y[i] >= c) {
-      ThrowCode(env, "RangeError", "NNKIT_ERR_LABEL", "Expected label in [0, " + std::to_string(c) + ") for labels[" +
-                std::to_string(i) + "] but received " + std::to_string(y[i]));
-    }
-  }
-  return Napi::Number::New(env, kernels::SvmLoss(scores.Data(), y, n, c, has_grad ? dscores.Data() : nullptr));
+  LossArgs a = ClassificationLossArgs(info);
+  return Napi::Number::New(info.Env(), kernels::SvmLoss(a.scores.Data(), a.labels, a.n, a.c, a.has_grad ? a.dscores.Data() : nullptr));
 }
 
 // mseLoss(pred, target, n, c, dpred | null) -> 0.5 * mean over rows of the squared error
