@@ -241,6 +241,13 @@ export class Sequential {
     return this.workspaces.get(n)?.masks[layer] ?? null;
   }
 
+  /** Every layer's output in the last computeGradients call on n rows (views of the workspace). */
+  trainingOutputs(n: number): Float32Array[] {
+    const ws = this.workspaces.get(n);
+    if (ws === undefined) throw is.invalid('n', 'a batch size computeGradients ran on', n);
+    return ws.acts;
+  }
+
   /** Every layer's output on x with dropout off (prediction mode), for diagnostics. */
   layerOutputs(x: Float32Array): Float32Array[] {
     const n = this.rows(x);
