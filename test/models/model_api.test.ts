@@ -151,7 +151,7 @@ describe('gradCheck over every layer × activation × loss × regularizer', () =
           const res = gradCheck(model, x, loss === 'mse' ? targets : labels, { reg: 0.01, seed: ri });
           expect(res.maxRelError).toBeLessThan(1e-4);
           expect(res.nativeMaxRelError).toBeLessThan(1e-3);
-          expect(res.nativeSkipped).toBeLessThanOrEqual(2); // of 118 coordinates
+          expect(res.nativeSkipped).toBeLessThanOrEqual(6); // of 118 coordinates (svm: the 4 output biases sum to exactly 0)
           expect(res.checked).toBeGreaterThan(100);
         }
       });
