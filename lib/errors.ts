@@ -9,7 +9,9 @@ export type NnErrorCode =
   | 'NNKIT_ERR_DATA' // a data file that cannot be read or parsed
   | 'NNKIT_ERR_ISA' // an unknown NNKIT_ISA value
   | 'NNKIT_ERR_LOAD' // the native addon could not be loaded
-  | 'NNKIT_ERR_MEMORY'; // the native core could not allocate scratch memory
+  | 'NNKIT_ERR_MEMORY' // the native core could not allocate scratch memory
+  | 'NNKIT_ERR_MODEL_FILE' // a model file that is missing, truncated, corrupted, of another version or shape
+  | 'NNKIT_ERR_IO'; // a file that could not be read or written (permissions, disk full, ...)
 
 export class NnError extends Error {
   readonly code: NnErrorCode;

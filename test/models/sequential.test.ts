@@ -2,7 +2,10 @@ import { NnError } from '../../lib/errors';
 import { init } from '../../lib/initializers';
 import { dense } from '../../lib/layers/dense';
 import { DenseLayer, Sequential } from '../../lib/models/sequential';
-import { reg } from '../../lib/regularizers';
+import { reg, regularizers } from '../../lib/regularizers';
+import { dropout } from '../../lib/layers/dropout';
+import { optim, optimizers } from '../../lib/optimizers';
+import { schedule, schedules } from '../../lib/schedules';
 import { centerOn, readCifar, readMnist } from '../helpers/data';
 
 /** The lecture's two-layer net: input → 50 hidden (ReLU) → 10-way softmax, weights 0.0001 · randn. */
@@ -110,6 +113,24 @@ describe('Sequential: errors', () => {
     ['inputSize 0', () => new Sequential({ inputSize: 0, layers: [dense(2)] }), 'NNKIT_ERR_ARG', 'Expected positive integer for inputSize but received 0'],
     ['no layers', () => new Sequential({ inputSize: 2, layers: [] }), 'NNKIT_ERR_ARG', 'Expected non-empty array of layers for layers but received an Array of length 0'],
     ['unknown loss', () => new Sequential({ inputSize: 2, layers: [dense(2)], loss: 'hinge' as 'softmax' }), 'NNKIT_ERR_ARG', "Expected one of 'softmax', 'svm', 'mse' for loss but received 'hinge'"],
+    ['negative units', () => dense(-3), 'NNKIT_ERR_ARG', 'Expected positive integer for units but received -3'],
+    ['negative seed', () => new Sequential({ inputSize: 2, layers: [dense(2)], seed: -1 }), 'NNKIT_ERR_ARG', 'Expected non-negative integer for seed but received -1'],
+    ['dropout rate below 0', () => dropout(-0.1), 'NNKIT_ERR_ARG', 'Expected number in [0, 1) for rate but received -0.1'],
+    ['dropout rate NaN', () => dropout(NaN), 'NNKIT_ERR_ARG', 'Expected number in [0, 1) for rate but received NaN'],
+    ['adam β1 NaN', () => optim.adam(NaN), 'NNKIT_ERR_ARG', 'Expected number in [0, 1) for beta1 but received NaN'],
+    ['momentum μ = 1', () => optim.momentum(1), 'NNKIT_ERR_ARG', 'Expected number in [0, 1) for mu but received 1'],
+    ['rmsprop ε = 0', () => optim.rmsprop(0.9, 0), 'NNKIT_ERR_ARG', 'Expected positive number for eps but received 0'],
+    ['step every 0 epochs', () => schedule.step(0, 0.5), 'NNKIT_ERR_ARG', 'Expected positive integer for everyEpochs but received 0'],
+    ['decay NaN', () => schedule.decay(NaN), 'NNKIT_ERR_ARG', 'Expected positive number for factor but received NaN'],
+    ['cosine of negative length', () => schedule.cosine(-1, 0), 'NNKIT_ERR_ARG', 'Expected positive integer for totalIterations but received -1'],
+    ['fractional warmup', () => schedule.warmup(1.5, schedule.constant()), 'NNKIT_ERR_ARG', 'Expected positive integer for iterations but received 1.5'],
+    ['constant NaN', () => init.constant(NaN), 'NNKIT_ERR_ARG', 'Expected finite number for value but received NaN'],
+    ['elastic net β NaN', () => reg.elasticNet(0.1, NaN), 'NNKIT_ERR_ARG', 'Expected non-negative number for beta but received NaN'],
+    ['unknown optimizer', () => optimizers.deserialize({ name: 'lbfgs', config: {} }), 'NNKIT_ERR_ARG', "Expected one of 'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam' for optimizer name but received 'lbfgs'"],
+    ['unknown schedule', () => schedules.deserialize({ name: 'poly', config: {} }), 'NNKIT_ERR_ARG', "Expected one of 'constant', 'decay', 'step', 'exponential', 'cosine', 'warmup' for schedule name but received 'poly'"],
+    ['unknown regularizer', () => regularizers.deserialize({ name: 'l3', config: {} }), 'NNKIT_ERR_ARG', "Expected one of 'l1', 'l2', 'elasticNet' for regularizer name but received 'l3'"],
+    ['unknown layer', () => Sequential.fromConfig({ inputSize: 2, loss: 'softmax', seed: 1, layers: [{ name: 'conv', config: {} }] }), 'NNKIT_ERR_ARG', "Expected one of 'dense', 'dropout' for layer name but received 'conv'"],
+    ['mse targets of the wrong length', () => new Sequential({ inputSize: 2, layers: [dense(2)], loss: 'mse' }).evaluate(new Float32Array(4), new Float32Array(3)), 'NNKIT_ERR_SHAPE', 'Expected 4 (n x outputs) for y.length but received 3'],
   ];
   it.each(cases)('%s', (_, fn, code, message) => {
     expect(fn).toThrow(NnError);
