@@ -30,7 +30,13 @@ export { Sequential } from './models/sequential';
 export type { DenseLayer, DropoutLayer, Layer, ModelConfig, SequentialConfig } from './models/sequential';
 export type { LossName } from './losses';
 export { train } from './trainer';
-export type { EpochInfo, TrainData, TrainOptions, TrainResult } from './trainer';
+export type { EpochInfo, ProgressInfo, StopReason, TrainData, TrainOptions, TrainResult } from './trainer';
+export { preprocess, preprocessors } from './preprocess';
+export type { FittedStep, PreprocessStep } from './preprocess';
+import { preprocess as steps } from './preprocess';
+/** Preprocessing steps for train({ preprocess: [...] }). */
+export const center = steps.center;
+export const standardize = steps.standardize;
 export { gradCheck } from './gradcheck';
 export { activationStats } from './diagnostics';
 export type { LayerStats } from './diagnostics';

@@ -26,6 +26,21 @@ export class Rng {
     this.s3 = next();
   }
 
+  /** The generator's full state (for checkpoints): four 32-bit words and the spare Gaussian. */
+  getState(): Array<number | null> {
+    return [this.s0, this.s1, this.s2, this.s3, this.spare];
+  }
+
+  /** Restores a state taken with getState(). */
+  setState(state: Array<number | null>): void {
+    if (!Array.isArray(state) || state.length !== 5 || !state.slice(0, 4).every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32) ||
+      !(state[4] === null || Number.isFinite(state[4]))) {
+      throw new TypeError('Expected an Rng state (4 words and a spare) for state');
+    }
+    [this.s0, this.s1, this.s2, this.s3] = state as number[];
+    this.spare = state[4];
+  }
+
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

@@ -1,30 +1,38 @@
 /**
- * The training loop of the lecture's ClassifierTrainer: minibatch SGD (or momentum) with a
- * per-epoch learning-rate decay, train/val accuracy at each epoch end, the best model by
- * validation accuracy kept as a copy, and the lecture's log lines.
+ * train(): the lecture's ClassifierTrainer as a non-blocking job.
+ *
+ * Design: each call validates its arguments here, then runs the whole loop on a worker_threads
+ * Worker of its own (train_worker.ts), whose kernels use nnkit's native thread pool. Neither the
+ * main thread's event loop nor libuv's small thread pool (fs, dns, crypto) does any training
+ * work; the main thread only receives one message per epoch and progress messages at most every
+ * 50 ms. The model and data are copied to the worker once (structured clone): the caller's model
+ * and arrays are never modified, and may be changed freely while training runs. Several train()
+ * calls run independently, each on its own worker.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
 import { NnError } from './errors';
 import { fmtE, fmtF } from './format';
 import * as is from './is';
+import { isClassification } from './losses';
 import { Sequential } from './models/sequential';
-import { optim, Optimizer } from './optimizers';
-import { Rng } from './rng';
+import { optim, Optimizer, optimizers } from './optimizers';
+import { PreprocessStep, preprocessors } from './preprocess';
+import { Schedule, schedule as schedules_, schedules } from './schedules';
+import { EpochInfo, fittedFromData, fittedToData, Job, LoopOutcome, ProgressInfo, Stats, StopReason } from './train_loop';
+
+export type { EpochInfo, ProgressInfo, StopReason };
 
 export interface TrainData {
   xTrain: Float32Array;
+  /** Class labels (Int32Array, Uint8Array or number[]), or for mse Float32Array targets (n x outputs). */
   yTrain: ArrayLike<number>;
   xVal?: Float32Array;
   yVal?: ArrayLike<number>;
 }
 
-export interface EpochInfo {
-  epoch: number;
-  epochs: number;
-  cost: number;
-  trainAcc: number;
-  valAcc: number;
-  lr: number;
-}
+export const UPDATES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const;
 
 export interface TrainOptions {
   /** Default 10. */
@@ -34,53 +42,143 @@ export interface TrainOptions {
   /** true: each iteration draws batchSize samples with replacement; false: full batch. Default true. */
   sampleBatches?: boolean;
   /** Default 'momentum'. Ignored when `optimizer` is given. */
-  update?: 'sgd' | 'momentum';
-  /** Momentum coefficient μ for update 'momentum'. Default 0.9. */
+  update?: (typeof UPDATES)[number];
+  /** Momentum coefficient μ for 'momentum' and 'nesterov'. Default 0.9. */
   momentum?: number;
-  /** Default 1e-3. */
+  /** Base learning rate. Default 1e-3. */
   learningRate?: number;
-  /** Multiplies the learning rate after every epoch. Default 0.95. */
+  /** Multiplies the learning rate after every epoch. Default 0.95. Ignored when `schedule` is given. */
   learningRateDecay?: number;
   /** L2 strength λ (½·λ·ΣW²) on every dense weight without a regularizer of its own. Default 0. */
   reg?: number;
-  /** An optimizer instance; overrides update and momentum. */
+  /** A registered optimizer (optim.*); overrides update and momentum. */
   optimizer?: Optimizer;
-  /** Drives minibatch sampling. Default 1. */
+  /** A registered schedule (schedule.*); overrides learningRateDecay. */
+  schedule?: Schedule;
+  /** Steps fitted on xTrain, applied to train/val, attached to the returned models. */
+  preprocess?: PreprocessStep[];
+  /** Drives minibatch sampling and dropout masks. Default 1. */
   seed?: number;
+  /** Kernel threads for this job (0: the process default). Default 0. */
+  threads?: number;
   /** Print the lecture's epoch lines. Default false. */
   verbose?: boolean;
-  /** Called at each epoch end. */
+  /** Stops training within one iteration; the result then has stopReason 'aborted'. */
+  signal?: AbortSignal;
+  /** Saved atomically at each epoch end: model, optimizer state, epoch, RNG, best model. */
+  checkpoint?: string;
+  /** Continue from `checkpoint` when the file exists. Default false. */
+  resume?: boolean;
   onEpoch?: (info: EpochInfo) => void;
+  /** At most every 50 ms, and at each epoch's last iteration. */
+  onProgress?: (info: ProgressInfo) => void;
 }
 
 export interface TrainResult {
   /** The model after the last iteration (a trained copy: the caller's model is not modified). */
   model: Sequential;
-  /** The model at the epoch end with the best validation accuracy (lowest cost without val data). */
+  /** The model at the epoch end with the best validation accuracy (mse: lowest validation loss;
+   * without validation data: lowest cost); the initial parameters when no epoch ended. */
   bestModel: Sequential;
+  /** NaN without validation data, and for mse. */
   bestValAcc: number;
-  stopReason: 'completed';
+  /** The best model's validation loss (NaN without validation data). */
+  bestValLoss: number;
+  stopReason: StopReason;
   diagnosis: string | null;
-  stats: { lossHistory: number[]; trainAccHistory: number[]; valAccHistory: number[]; lrHistory: number[] };
+  stats: Stats;
   /** Samples through forward, backward and update per second of training time (evaluation excluded). */
   samplesPerSec: number;
+  /** The epoch a resumed run continued after (0 for a fresh run). */
+  resumedFromEpoch: number;
 }
 
 const OPTION_KEYS = ['epochs', 'batchSize', 'sampleBatches', 'update', 'momentum', 'learningRate', 'learningRateDecay',
-  'reg', 'optimizer', 'seed', 'verbose', 'onEpoch'] as const;
+  'reg', 'optimizer', 'schedule', 'preprocess', 'seed', 'threads', 'verbose', 'signal', 'checkpoint', 'resume', 'onEpoch', 'onProgress'] as const;
 
-/** Up to this many training samples are scored for the per-epoch train accuracy. */
-const TRAIN_ACC_SAMPLES = 1000;
+/** The compiled worker: beside this file in dist/, or dist/ from the TypeScript sources (tests). */
+function workerFile(): string {
+  const here = path.join(__dirname, 'train_worker.js');
+  if (fs.existsSync(here)) return here;
+  return path.join(__dirname, '..', 'dist', 'train_worker.js');
+}
 
 /**
- * Trains a copy of `model`. Training runs on this thread in slices, yielding to the event loop
- * between them; the data arrays are read, never modified.
+ * Trains a copy of `model` on a worker thread.
  *
  * @example
  * const { bestModel } = await train(model, { xTrain, yTrain, xVal, yVal }, { epochs: 10, learningRate: 1e-3, verbose: true });
- * @throws {NnError} NNKIT_ERR_ARG / NNKIT_ERR_SHAPE / NNKIT_ERR_LABEL for bad options or data.
+ * @throws {NnError} NNKIT_ERR_ARG / NNKIT_ERR_SHAPE / NNKIT_ERR_LABEL for bad options or data (as a rejection).
  */
 export async function train(model: Sequential, data: TrainData, options: TrainOptions = {}): Promise<TrainResult> {
+  const job = prepareJob(model, data, options);
+  const verbose = is.boolean(options.verbose ?? false, 'verbose');
+  const { signal, onEpoch, onProgress } = options;
+
+  const abort = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = () => Atomics.store(abort, 0, 1);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const outcome = await new Promise<LoopOutcome>((resolve, reject) => {
+    const worker = new Worker(workerFile(), { workerData: { job, abort } });
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (!settled) {
+        settled = true;
+        fn();
+      }
+    };
+    worker.on('message', (msg: { type: string; info?: EpochInfo & ProgressInfo; outcome?: LoopOutcome; code?: string; message?: string }) => {
+      try {
+        if (msg.type === 'epoch') {
+          const i = msg.info as EpochInfo;
+          if (verbose) console.log(`Finished epoch ${i.epoch} / ${i.epochs}: cost ${fmtF(i.cost)}, train: ${fmtF(i.trainAcc)}, val ${fmtF(i.valAcc)}, lr ${fmtE(i.lr)}`);
+          onEpoch?.(i);
+        } else if (msg.type === 'progress') {
+          onProgress?.(msg.info as ProgressInfo);
+        } else if (msg.type === 'done') {
+          finish(() => resolve(msg.outcome as LoopOutcome));
+        } else if (msg.type === 'error') {
+          const code = (msg.code ?? 'NNKIT_ERR_ARG') as ConstructorParameters<typeof NnError>[0];
+          finish(() => reject(msg.code ? new NnError(code, msg.message as string) : new Error(msg.message)));
+        }
+      } catch (e) {
+        // a throwing callback ends the job with its error
+        Atomics.store(abort, 0, 1);
+        finish(() => reject(e));
+      }
+    });
+    worker.on('error', (e) => finish(() => reject(e)));
+    worker.on('exit', (code) => finish(() => reject(new Error(`nnkit training thread exited with code ${code}`))));
+  }).finally(() => signal?.removeEventListener('abort', onAbort));
+
+  const rebuild = (params: Float32Array) => {
+    const m = Sequential.fromConfig(job.model.config);
+    m.params.set(params);
+    m.setPreprocess(fittedFromData(outcome.preprocess, 'the trained model'));
+    return m;
+  };
+  const result: TrainResult = {
+    model: rebuild(outcome.params),
+    bestModel: rebuild(outcome.bestParams),
+    bestValAcc: outcome.bestValAcc,
+    bestValLoss: outcome.bestValLoss,
+    stopReason: outcome.stopReason,
+    diagnosis: outcome.diagnosis,
+    stats: outcome.stats,
+    samplesPerSec: outcome.samplesPerSec,
+    resumedFromEpoch: outcome.resumedFromEpoch,
+  };
+  if (verbose) {
+    if (isClassification(model.lossName)) console.log(`finished optimization. best validation accuracy: ${fmtF(result.bestValAcc)}`);
+    else console.log(`finished optimization. best validation loss: ${fmtF(result.bestValLoss)}`);
+  }
+  return result;
+}
+
+/** Validates train()'s arguments and turns them into plain data for the training thread. */
+export function prepareJob(model: Sequential, data: TrainData, options: TrainOptions): Job {
   if (!(model instanceof Sequential)) throw is.invalid('model', 'Sequential', model);
   if (typeof data !== 'object' || data === null) throw is.invalid('data', 'object with xTrain and yTrain', data);
   if (typeof options !== 'object' || options === null) throw is.invalid('options', 'object', options);
@@ -89,117 +187,92 @@ export async function train(model: Sequential, data: TrainData, options: TrainOp
   const epochs = is.positiveInteger(options.epochs ?? 10, 'epochs');
   const batchSize = is.positiveInteger(options.batchSize ?? 100, 'batchSize');
   const sampleBatches = is.boolean(options.sampleBatches ?? true, 'sampleBatches');
-  let lr = is.positiveNumber(options.learningRate ?? 1e-3, 'learningRate');
-  const decay = is.positiveNumber(options.learningRateDecay ?? 0.95, 'learningRateDecay');
-  const regStrength = is.nonNegativeNumber(options.reg ?? 0, 'reg');
+  const learningRate = is.positiveNumber(options.learningRate ?? 1e-3, 'learningRate');
+  const reg = is.nonNegativeNumber(options.reg ?? 0, 'reg');
   const seed = is.nonNegativeInteger(options.seed ?? 1, 'seed');
-  const verbose = is.boolean(options.verbose ?? false, 'verbose');
-  if (options.onEpoch !== undefined && typeof options.onEpoch !== 'function') throw is.invalid('onEpoch', 'function', options.onEpoch);
+  const threads = is.nonNegativeInteger(options.threads ?? 0, 'threads');
+  is.boolean(options.verbose ?? false, 'verbose');
+  const resume = is.boolean(options.resume ?? false, 'resume');
+  for (const cb of ['onEpoch', 'onProgress'] as const) {
+    if (options[cb] !== undefined && typeof options[cb] !== 'function') throw is.invalid(cb, 'function', options[cb]);
+  }
+  if (options.signal !== undefined && !(typeof options.signal === 'object' && options.signal !== null && 'aborted' in options.signal)) {
+    throw is.invalid('signal', 'AbortSignal', options.signal);
+  }
+  let checkpoint: string | null = null;
+  if (options.checkpoint !== undefined) {
+    if (typeof options.checkpoint !== 'string' || options.checkpoint === '') throw is.invalid('checkpoint', 'file path', options.checkpoint);
+    checkpoint = path.resolve(options.checkpoint);
+  }
+  if (resume && checkpoint === null) throw is.invalid('resume', 'a checkpoint path beside it (checkpoint option)', true);
+
   let optimizer: Optimizer;
   if (options.optimizer !== undefined) {
-    if (typeof options.optimizer !== 'object' || typeof options.optimizer.step !== 'function') {
-      throw is.invalid('optimizer', 'optimizer', options.optimizer);
+    if (typeof options.optimizer !== 'object' || options.optimizer === null || typeof options.optimizer.step !== 'function') {
+      throw is.invalid('optimizer', 'optimizer (optim.*)', options.optimizer);
     }
     optimizer = options.optimizer;
   } else {
-    const update = is.oneOf(options.update ?? 'momentum', 'update', ['sgd', 'momentum'] as const);
-    optimizer = update === 'sgd' ? optim.sgd() : optim.momentum(options.momentum ?? 0.9);
+    const update = is.oneOf(options.update ?? 'momentum', 'update', UPDATES);
+    const mu = options.momentum ?? 0.9;
+    optimizer = update === 'momentum' ? optim.momentum(mu) : update === 'nesterov' ? optim.nesterov(mu) : optim[update]();
+  }
+  let sched: Schedule;
+  if (options.schedule !== undefined) {
+    if (typeof options.schedule !== 'object' || options.schedule === null || typeof options.schedule.lr !== 'function') {
+      throw is.invalid('schedule', 'schedule (schedule.*)', options.schedule);
+    }
+    sched = options.schedule;
+  } else {
+    sched = schedules_.decay(is.positiveNumber(options.learningRateDecay ?? 0.95, 'learningRateDecay'));
+  }
+  let preprocess: PreprocessStep[] | null = null;
+  if (options.preprocess !== undefined) {
+    if (!Array.isArray(options.preprocess)) throw is.invalid('preprocess', 'array of preprocessing steps', options.preprocess);
+    preprocess = options.preprocess;
   }
 
-  const d = model.inputSize;
+  // Data: shapes against the model's raw input width (after any preprocessing).
+  const classify = isClassification(model.lossName);
+  const c = model.outputSize;
   const xTrain = is.float32Array(data.xTrain, 'xTrain');
-  if (xTrain.length === 0 || xTrain.length % d !== 0) {
-    throw is.shapeError('xTrain.length', `a positive multiple of inputSize ${d}`, xTrain.length);
+  const rawWidth = preprocess !== null ? null : model.rawInputSize;
+  const rowsOf = (y: unknown, name: string): number => {
+    if (classify) {
+      if (!(Array.isArray(y) || ArrayBuffer.isView(y))) throw is.invalid(name, 'Int32Array, Uint8Array or number[] of labels', y);
+      return (y as ArrayLike<number>).length;
+    }
+    if (!(y instanceof Float32Array)) throw is.invalid(name, 'Float32Array of targets (mse)', y);
+    if (y.length % c !== 0) throw is.shapeError(`${name}.length`, `a multiple of outputs ${c}`, y.length);
+    return y.length / c;
+  };
+  const nTrain = rowsOf(data.yTrain, 'yTrain');
+  if (nTrain === 0 || xTrain.length === 0) throw is.shapeError('xTrain.length', 'at least one sample', xTrain.length);
+  const width = xTrain.length / nTrain;
+  if (!Number.isInteger(width) || (rawWidth !== null && width !== rawWidth)) {
+    throw is.shapeError('xTrain.length', `${nTrain} samples (one per label) x ${rawWidth ?? 'the same width'}`, xTrain.length);
   }
-  const nTrain = xTrain.length / d;
-  const yTrain = is.labels(data.yTrain, 'yTrain', nTrain, model.outputSize);
-  const hasVal = data.xVal !== undefined;
+  const yTrain = classify ? is.labels(data.yTrain, 'yTrain', nTrain, c) : (data.yTrain as Float32Array);
   let xVal: Float32Array | null = null;
-  let yVal: Int32Array | null = null;
-  if (hasVal) {
+  let yVal: Int32Array | Float32Array | null = null;
+  if (data.xVal !== undefined || data.yVal !== undefined) {
     xVal = is.float32Array(data.xVal, 'xVal');
-    if (xVal.length === 0 || xVal.length % d !== 0) throw is.shapeError('xVal.length', `a positive multiple of inputSize ${d}`, xVal.length);
-    yVal = is.labels(data.yVal, 'yVal', xVal.length / d, model.outputSize);
+    const nVal = rowsOf(data.yVal, 'yVal');
+    if (nVal === 0 || xVal.length !== nVal * width) throw is.shapeError('xVal.length', `${nVal} samples (one per label) x ${width}`, xVal.length);
+    yVal = classify ? is.labels(data.yVal, 'yVal', nVal, c) : (data.yVal as Float32Array);
   }
 
-  const net = model.clone();
-  let bestModel = net.clone();
-  let bestValAcc = -Infinity;
-  let bestCost = Infinity;
-  const rng = new Rng(seed);
-  const itersPerEpoch = sampleBatches ? Math.max(1, Math.floor(nTrain / batchSize)) : 1;
-  const batchRows = sampleBatches ? batchSize : nTrain;
-  const xBatch = sampleBatches ? new Float32Array(batchRows * d) : xTrain;
-  const yBatch = sampleBatches ? new Int32Array(batchRows) : yTrain;
-  const stats = { lossHistory: [] as number[], trainAccHistory: [] as number[], valAccHistory: [] as number[], lrHistory: [] as number[] };
-  let trainSeconds = 0;
-  let samples = 0;
-  let lastYield = performance.now();
-
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    let cost = NaN;
-    for (let it = 0; it < itersPerEpoch; it++) {
-      const t0 = performance.now();
-      if (sampleBatches) {
-        for (let r = 0; r < batchRows; r++) {
-          const i = rng.int(nTrain);
-          xBatch.set(xTrain.subarray(i * d, (i + 1) * d), r * d);
-          yBatch[r] = yTrain[i];
-        }
-      }
-      cost = net.computeGradients(xBatch, yBatch, batchRows, { defaultL2: regStrength, dropoutSeed: rng.nextUint32() });
-      optimizer.step(net.params, net.grads, lr);
-      const t1 = performance.now();
-      trainSeconds += (t1 - t0) / 1000;
-      samples += batchRows;
-      stats.lossHistory.push(cost);
-      if (t1 - lastYield > 10) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
-    }
-
-    // Epoch end: accuracy on (up to 1000) training samples and on the validation set, then decay.
-    const trainAcc = accuracyOnSubset(net, xTrain, yTrain, nTrain, rng);
-    const valAcc = hasVal ? net.evaluate(xVal as Float32Array, yVal as Int32Array).accuracy : NaN;
-    lr *= decay;
-    stats.trainAccHistory.push(trainAcc);
-    stats.valAccHistory.push(valAcc);
-    stats.lrHistory.push(lr);
-    if (hasVal ? valAcc > bestValAcc : cost < bestCost) {
-      bestValAcc = hasVal ? valAcc : bestValAcc;
-      bestCost = cost;
-      bestModel = net.clone();
-    }
-    if (verbose) {
-      console.log(`Finished epoch ${epoch} / ${epochs}: cost ${fmtF(cost)}, train: ${fmtF(trainAcc)}, val ${fmtF(valAcc)}, lr ${fmtE(lr)}`);
-    }
-    options.onEpoch?.({ epoch, epochs, cost, trainAcc, valAcc, lr });
-  }
-  if (!hasVal) bestValAcc = NaN;
-  if (verbose) console.log(`finished optimization. best validation accuracy: ${fmtF(bestValAcc)}`);
   return {
-    model: net,
-    bestModel,
-    bestValAcc,
-    stopReason: 'completed',
-    diagnosis: null,
-    stats,
-    samplesPerSec: trainSeconds > 0 ? samples / trainSeconds : 0,
+    model: { config: model.toConfig(), params: model.params.slice(), preprocess: model.preprocess.map(fittedToData) },
+    data: { xTrain, yTrain, xVal, yVal },
+    options: {
+      epochs, batchSize, sampleBatches, learningRate, reg, seed, threads, resume, checkpoint,
+      optimizer: optimizers.serialize(optimizer),
+      schedule: schedules.serialize(sched),
+      preprocess: preprocess === null ? null : preprocess.map((s) => {
+        if (typeof s !== 'object' || s === null || typeof s.fit !== 'function') throw is.invalid('preprocess step', 'preprocessing step (center(), standardize(), ...)', s);
+        return preprocessors.serialize(s);
+      }),
+    },
   };
 }
-
-/** Accuracy on all samples when there are at most 1000, else on 1000 drawn with replacement. */
-function accuracyOnSubset(net: Sequential, x: Float32Array, y: Int32Array, n: number, rng: Rng): number {
-  if (n <= TRAIN_ACC_SAMPLES) return net.evaluate(x, y).accuracy;
-  const d = net.inputSize;
-  const xs = new Float32Array(TRAIN_ACC_SAMPLES * d);
-  const ys = new Int32Array(TRAIN_ACC_SAMPLES);
-  for (let r = 0; r < TRAIN_ACC_SAMPLES; r++) {
-    const i = rng.int(n);
-    xs.set(x.subarray(i * d, (i + 1) * d), r * d);
-    ys[r] = y[i];
-  }
-  return net.evaluate(xs, ys).accuracy;
-}
-

@@ -81,7 +81,9 @@ describe('train: the lecture\'s ClassifierTrainer', () => {
     const data = { xTrain: new Float32Array(64 * 2), yTrain: [0, 1] };
     await expect(train(model, data, { epochs: 0 })).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG', message: 'Expected positive integer for epochs but received 0' });
     await expect(train(model, data, { learningRate: -1 })).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG', message: 'Expected positive number for learningRate but received -1' });
-    await expect(train(model, data, { update: 'adamw' as 'sgd' })).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG', message: "Expected one of 'sgd', 'momentum' for update but received 'adamw'" });
+    await expect(train(model, data, { update: 'adamw' as 'sgd' })).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG', message: "Expected one of 'sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam' for update but received 'adamw'" });
+    await expect(train(model, data, { resume: true })).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG', message: 'Expected a checkpoint path beside it (checkpoint option) for resume but received true' });
+    await expect(train(model, data, { threads: -1 })).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG', message: 'Expected non-negative integer for threads but received -1' });
     await expect(train(model, data, { epoch: 3 } as object)).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG' });
     await expect(train(model, { xTrain: new Float32Array(65), yTrain: [0] })).rejects.toMatchObject({ code: 'NNKIT_ERR_SHAPE' });
     await expect(train(model, { xTrain: new Float32Array(64), yTrain: [10] })).rejects.toMatchObject({ code: 'NNKIT_ERR_LABEL' });

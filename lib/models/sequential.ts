@@ -14,6 +14,7 @@ import { Serialized } from '../registry';
 import { Rng } from '../rng';
 import { encodeModelFile, FORMAT_VERSION, ModelFile, readModelFile, TensorEntry, writeFileAtomic } from '../io/modelfile';
 import { NnError } from '../errors';
+import { applyPipeline, FittedStep, restoreFitted } from '../preprocess';
 
 export interface SequentialConfig {
   inputSize: number;
@@ -78,7 +79,10 @@ export class Sequential {
   readonly params: Float32Array;
   /** The gradient of the last `computeGradients` call, same layout as `params`. */
   readonly grads: Float32Array;
+  /** Threads for this model's kernels (0: the process default, see linalg.setNumThreads). */
+  threads = 0;
   private readonly workspaces = new Map<number, Workspace>();
+  private fittedSteps: readonly FittedStep[] = [];
 
   /**
    * @example new Sequential({ inputSize: 3072, layers: [dense(50, { activation: 'relu' }), dropout(0.5), dense(10)], loss: 'softmax' })
@@ -142,13 +146,36 @@ export class Sequential {
     return { inputSize: this.inputSize, loss: this.lossName, seed: this.seed, layers: this.layers.map((l) => serializeLayer(l.spec)) };
   }
 
+  /** Fitted preprocessing applied to raw input by predict/evaluate/loss (empty: none). */
+  get preprocess(): readonly FittedStep[] {
+    return this.fittedSteps;
+  }
+
+  /** Width of the raw input predict/evaluate take (inputSize when there is no preprocessing). */
+  get rawInputSize(): number {
+    return this.fittedSteps.length > 0 ? this.fittedSteps[0].inputSize : this.inputSize;
+  }
+
+  /** Attaches fitted preprocessing (the trainer does this); its output width must be inputSize. */
+  setPreprocess(steps: readonly FittedStep[]): void {
+    if (steps.length > 0 && steps[steps.length - 1].outputSize !== this.inputSize) {
+      throw is.shapeError('preprocessing output width', `inputSize ${this.inputSize}`, steps[steps.length - 1].outputSize);
+    }
+    this.fittedSteps = [...steps];
+  }
+
   /** Width of the last layer (number of classes for a classifier). */
   get outputSize(): number {
     return this.layers[this.layers.length - 1].units;
   }
 
-  /** Raw scores (logits), n x outputs, for x of n x inputSize. */
+  /** Raw scores (logits), n x outputs, for raw input x of n x rawInputSize (preprocessing applied here). */
   predict(x: Float32Array): Float32Array {
+    return this.predictFeatures(this.prepare(x));
+  }
+
+  /** Scores for rows that are already preprocessed (n x inputSize). */
+  predictFeatures(x: Float32Array): Float32Array {
     const n = this.rows(x);
     const out = new Float32Array(n * this.outputSize);
     this.chunks(x, n, (r0, rows, scores) => out.set(scores.subarray(0, rows * this.outputSize), r0 * this.outputSize));
@@ -180,8 +207,13 @@ export class Sequential {
     return this.evaluate(x, y).loss + this.regularizationLoss();
   }
 
-  /** Data loss (no regularization), accuracy (NaN for mse) and sample count. */
+  /** Data loss (no regularization), accuracy (NaN for mse) and sample count, on raw input. */
   evaluate(x: Float32Array, y: ArrayLike<number>): { loss: number; accuracy: number; n: number } {
+    return this.evaluateFeatures(this.prepare(x), y);
+  }
+
+  /** evaluate on rows that are already preprocessed (n x inputSize). */
+  evaluateFeatures(x: Float32Array, y: ArrayLike<number>): { loss: number; accuracy: number; n: number } {
     const n = this.rows(x);
     const targets = this.targets(y, n);
     const c = this.outputSize;
@@ -233,7 +265,7 @@ export class Sequential {
       // fused: dZ = dY ⊙ act'(Z) in place, dW = Xᵀ·dZ + penalty gradient, db = Σ dZ, dX = dZ·Wᵀ (not for layer 0)
       loss += native.denseBackward(input, layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db,
         l > 0 ? ws.grads[l - 1] : null, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation],
-        r !== null ? r.l1 : 0, r !== null ? r.l2 : options.defaultL2 ?? 0, 0);
+        r !== null ? r.l1 : 0, r !== null ? r.l2 : options.defaultL2 ?? 0, this.threads);
     }
     return loss;
   }
@@ -288,7 +320,11 @@ export class Sequential {
       tensors.push({ name: `dense${l}.W`, shape: [layer.fanIn, layer.units], data: layer.w });
       if (layer.b !== null) tensors.push({ name: `dense${l}.b`, shape: [layer.units], data: layer.b });
     });
-    return encodeModelFile({ format: 'nnkit-model', version: FORMAT_VERSION, model: this.toConfig(), preprocess: null, ...extra },
+    const preprocess = this.fittedSteps.length === 0 ? null : this.fittedSteps.map((f, i) => {
+      for (const [key, data] of Object.entries(f.state)) tensors.push({ name: `preprocess${i}.${key}`, shape: [data.length], data });
+      return { name: f.name, config: f.config, inputSize: f.inputSize, outputSize: f.outputSize, state: Object.keys(f.state) };
+    });
+    return encodeModelFile({ format: 'nnkit-model', version: FORMAT_VERSION, model: this.toConfig(), preprocess, ...extra },
       [...tensors, ...extraTensors]);
   }
 
@@ -324,6 +360,27 @@ export class Sequential {
         target.set(t.data);
       }
     });
+    const pre = file.header.preprocess;
+    if (pre !== null && pre !== undefined) {
+      if (!Array.isArray(pre)) throw fail('a preprocess section (null or a list of steps)', JSON.stringify(pre).slice(0, 80));
+      const steps = pre.map((entry: { name?: unknown; config?: unknown; state?: unknown }, i: number) => {
+        if (typeof entry !== 'object' || entry === null || typeof entry.name !== 'string' || !Array.isArray(entry.state)) {
+          throw fail(`a preprocessing step { name, config, state } at preprocess[${i}]`, JSON.stringify(entry).slice(0, 80));
+        }
+        const state: Record<string, Float32Array> = {};
+        for (const key of entry.state as string[]) {
+          const t = file.tensors.get(`preprocess${i}.${key}`);
+          if (t === undefined) throw fail(`tensor 'preprocess${i}.${key}'`, 'none');
+          state[key] = t.data;
+        }
+        return restoreFitted(entry.name, (entry.config ?? {}) as Record<string, unknown>, state, source);
+      });
+      try {
+        model.setPreprocess(steps);
+      } catch (e) {
+        throw fail('preprocessing whose output width is the model\'s inputSize', (e as Error).message);
+      }
+    }
     return model;
   }
 
@@ -331,6 +388,8 @@ export class Sequential {
   clone(): Sequential {
     const copy = new Sequential({ inputSize: this.inputSize, layers: this.layers.map((l) => l.spec), loss: this.lossName, seed: this.seed });
     copy.params.set(this.params);
+    copy.fittedSteps = this.fittedSteps;
+    copy.threads = this.threads;
     return copy;
   }
 
@@ -340,6 +399,14 @@ export class Sequential {
     if (!(y instanceof Float32Array)) throw is.invalid('y', 'Float32Array of targets (mse)', y);
     if (y.length !== n * this.outputSize) throw is.shapeError('y.length', `${n * this.outputSize} (n x outputs)`, y.length);
     return y;
+  }
+
+  /** Raw input through the fitted preprocessing (x itself when there is none). */
+  private prepare(x: Float32Array): Float32Array {
+    if (this.fittedSteps.length === 0) return x;
+    is.float32Array(x, 'x');
+    if (x.length % this.rawInputSize !== 0) throw is.shapeError('x.length', `a multiple of the raw input size ${this.rawInputSize}`, x.length);
+    return applyPipeline(this.fittedSteps, x);
   }
 
   /** Number of samples in x, checking it is a whole number of rows. */
@@ -369,7 +436,7 @@ export class Sequential {
         const layerSeed = (Math.imul(dropoutSeed, 0x9e3779b1) + Math.imul(l + 1, 0x85ebca77)) >>> 0;
         native.dropoutForward(input, out, ws.masks[l] as Float32Array, n * layer.units, 1 - layer.spec.rate, layerSeed);
       } else {
-        native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation], 0);
+        native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation], this.threads);
       }
       input = out;
     }

@@ -1,0 +1,353 @@
+/**
+ * The training loop itself: the lecture's ClassifierTrainer, run on the training thread (see
+ * trainer.ts). Everything it receives is plain data (a model config and parameters, typed arrays,
+ * registry entries), so it runs the same in a worker as anywhere else.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { NnError } from './errors';
+import { decodeModelFile, TensorEntry } from './io/modelfile';
+import { ModelConfig, Sequential } from './models/sequential';
+import { optimizers } from './optimizers';
+import { FittedStep, fitPipeline, applyPipeline, preprocessors, restoreFitted } from './preprocess';
+import { Serialized } from './registry';
+import { Rng } from './rng';
+import { schedules } from './schedules';
+
+export type StopReason = 'completed' | 'exploded' | 'nan' | 'aborted';
+
+export const DIAGNOSIS_EXPLODED = 'cost exploded: learning rate is probably too high';
+export const DIAGNOSIS_TOO_LOW = 'loss barely changing: learning rate is probably too low';
+
+/** A fitted preprocessing step as plain data. */
+export interface FittedData {
+  name: string;
+  config: Record<string, unknown>;
+  state: Record<string, Float32Array>;
+}
+
+export interface Job {
+  model: { config: ModelConfig; params: Float32Array; preprocess: FittedData[] };
+  data: { xTrain: Float32Array; yTrain: Int32Array | Float32Array; xVal: Float32Array | null; yVal: Int32Array | Float32Array | null };
+  options: {
+    epochs: number;
+    batchSize: number;
+    sampleBatches: boolean;
+    learningRate: number;
+    schedule: Serialized;
+    optimizer: Serialized;
+    reg: number;
+    seed: number;
+    threads: number;
+    preprocess: Serialized[] | null;
+    checkpoint: string | null;
+    resume: boolean;
+  };
+}
+
+export interface Stats {
+  lossHistory: number[];
+  trainAccHistory: number[];
+  valAccHistory: number[];
+  valLossHistory: number[];
+  lrHistory: number[];
+}
+
+export interface EpochInfo {
+  epoch: number;
+  epochs: number;
+  cost: number;
+  trainAcc: number;
+  valAcc: number;
+  lr: number;
+}
+
+export interface ProgressInfo {
+  iteration: number;
+  iterations: number;
+  epoch: number;
+  cost: number;
+}
+
+export interface LoopOutcome {
+  params: Float32Array;
+  bestParams: Float32Array;
+  preprocess: FittedData[];
+  bestValAcc: number;
+  bestValLoss: number;
+  stopReason: StopReason;
+  diagnosis: string | null;
+  stats: Stats;
+  samplesPerSec: number;
+  resumedFromEpoch: number;
+}
+
+export interface LoopHooks {
+  shouldAbort(): boolean;
+  onEpoch(info: EpochInfo): void;
+  onProgress(info: ProgressInfo): void;
+}
+
+/** Up to this many training samples are scored for the per-epoch train accuracy. */
+const TRAIN_ACC_SAMPLES = 1000;
+/** Progress reports at most this often (ms), plus one at every epoch end. */
+const PROGRESS_EVERY_MS = 50;
+
+export function fittedToData(f: FittedStep): FittedData {
+  return { name: f.name, config: f.config, state: f.state };
+}
+
+export function fittedFromData(d: FittedData[], source: string): FittedStep[] {
+  return d.map((f) => restoreFitted(f.name, f.config, f.state, source));
+}
+
+export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
+  const o = job.options;
+  const net = Sequential.fromConfig(job.model.config);
+  net.params.set(job.model.params);
+  net.threads = o.threads;
+  const classify = net.lossName !== 'mse';
+  const c = net.outputSize;
+
+  // Preprocessing: fitted on the training rows only, applied to train and val once.
+  let steps: FittedStep[];
+  let xTrain: Float32Array;
+  if (o.preprocess !== null) {
+    const rawWidth = job.data.xTrain.length / (classify ? job.data.yTrain.length : job.data.yTrain.length / c);
+    const fitted = fitPipeline(o.preprocess.map((s) => preprocessors.deserialize(s)), job.data.xTrain, rawWidth);
+    steps = fitted.fitted;
+    xTrain = fitted.x;
+  } else {
+    steps = fittedFromData(job.model.preprocess, 'the model');
+    xTrain = applyPipeline(steps, job.data.xTrain);
+  }
+  net.setPreprocess(steps);
+  const xVal = job.data.xVal === null ? null : applyPipeline(steps, job.data.xVal);
+  const yTrain = job.data.yTrain;
+  const yVal = job.data.yVal;
+  const hasVal = xVal !== null;
+
+  const d = net.inputSize;
+  const nTrain = xTrain.length / d;
+  const optimizer = optimizers.deserialize(o.optimizer);
+  const sched = schedules.deserialize(o.schedule);
+  const rng = new Rng(o.seed);
+  const itersPerEpoch = o.sampleBatches ? Math.max(1, Math.floor(nTrain / o.batchSize)) : 1;
+  const batchRows = o.sampleBatches ? o.batchSize : nTrain;
+  const yWidth = classify ? 1 : c;
+  const xBatch = o.sampleBatches ? new Float32Array(batchRows * d) : xTrain;
+  const yBatch = o.sampleBatches ? (classify ? new Int32Array(batchRows) : new Float32Array(batchRows * c)) : yTrain;
+  const totalIterations = itersPerEpoch * o.epochs;
+
+  const stats: Stats = { lossHistory: [], trainAccHistory: [], valAccHistory: [], valLossHistory: [], lrHistory: [] };
+  let bestParams = net.params.slice(); // before the first epoch ends: the initial parameters
+  let bestValAcc = -Infinity;
+  let bestValLoss = Infinity;
+  let bestCost = Infinity;
+  let firstCost = NaN;
+  let startEpoch = 1;
+  let diagnosis: string | null = null;
+
+  // Resume: the checkpoint's parameters, optimizer state, RNG, counters and best model.
+  if (o.checkpoint !== null && o.resume && fs.existsSync(o.checkpoint)) {
+    const file = decodeModelFile(fs.readFileSync(o.checkpoint), o.checkpoint);
+    const ck = file.header.checkpoint as CheckpointSection | undefined;
+    if (ck === undefined) throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected a checkpoint section for model file '${o.checkpoint}' but received a plain model file`);
+    if (JSON.stringify(file.header.model) !== JSON.stringify(job.model.config)) {
+      throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected the model being trained for checkpoint '${o.checkpoint}' but received a checkpoint of another model`);
+    }
+    const saved = Sequential.fromModelFile(file, o.checkpoint);
+    net.params.set(saved.params);
+    const best = file.tensors.get('checkpoint.bestParams');
+    if (best === undefined || best.data.length !== net.params.length) throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected tensor 'checkpoint.bestParams' for model file '${o.checkpoint}' but received none`);
+    bestParams = best.data.slice();
+    const optState: Record<string, Float32Array | number> = { };
+    if (ck.optimizer.name !== optimizer.name) {
+      throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected optimizer '${optimizer.name}' for checkpoint '${o.checkpoint}' but received '${ck.optimizer.name}'`);
+    }
+    if (ck.optimizer.t > 0) {
+      for (const key of ck.optimizer.buffers) {
+        const t = file.tensors.get(`checkpoint.optimizer.${key}`);
+        if (t === undefined) throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected tensor 'checkpoint.optimizer.${key}' for model file '${o.checkpoint}' but received none`);
+        optState[key] = t.data;
+      }
+      optState.t = ck.optimizer.t;
+    }
+    optimizer.setState(optState);
+    rng.setState(ck.rng);
+    startEpoch = ck.epoch + 1;
+    firstCost = ck.firstCost;
+    bestValAcc = ck.bestValAcc ?? -Infinity;
+    bestValLoss = ck.bestValLoss ?? Infinity;
+    bestCost = ck.bestCost ?? Infinity;
+    diagnosis = ck.diagnosis;
+    for (const key of Object.keys(stats) as Array<keyof Stats>) stats[key] = (ck.stats[key] ?? []).map((v) => (v === null ? NaN : v));
+  }
+
+  let trainSeconds = 0;
+  let samples = 0;
+  let stopReason: StopReason = 'completed';
+  let lastProgress = 0;
+
+  outer: for (let epoch = startEpoch; epoch <= o.epochs; epoch++) {
+    let cost = NaN;
+    let epochCostSum = 0;
+    for (let it = 0; it < itersPerEpoch; it++) {
+      if (hooks.shouldAbort()) {
+        stopReason = 'aborted';
+        break outer;
+      }
+      const iteration = (epoch - 1) * itersPerEpoch + it;
+      const t0 = performance.now();
+      if (o.sampleBatches) {
+        for (let r = 0; r < batchRows; r++) {
+          const i = rng.int(nTrain);
+          xBatch.set(xTrain.subarray(i * d, (i + 1) * d), r * d);
+          if (classify) yBatch[r] = yTrain[i];
+          else (yBatch as Float32Array).set((yTrain as Float32Array).subarray(i * yWidth, (i + 1) * yWidth), r * yWidth);
+        }
+      }
+      cost = net.computeGradients(xBatch, yBatch, batchRows, { defaultL2: o.reg, dropoutSeed: rng.nextUint32() });
+      stats.lossHistory.push(cost);
+      if (iteration === 0) firstCost = cost;
+      // Explosion: NaN/Inf, or above 3x the first iteration's cost. Stop before updating with it.
+      if (!Number.isFinite(cost) || cost > 3 * firstCost) {
+        stopReason = Number.isFinite(cost) ? 'exploded' : 'nan';
+        diagnosis = DIAGNOSIS_EXPLODED;
+        break outer;
+      }
+      optimizer.step(net.params, net.grads, sched.lr(o.learningRate, iteration, epoch - 1));
+      const t1 = performance.now();
+      trainSeconds += (t1 - t0) / 1000;
+      samples += batchRows;
+      epochCostSum += cost;
+      if (t1 - lastProgress >= PROGRESS_EVERY_MS || it === itersPerEpoch - 1) {
+        lastProgress = t1;
+        hooks.onProgress({ iteration: iteration + 1, iterations: totalIterations, epoch, cost });
+      }
+    }
+
+    // Epoch end: accuracy on (up to 1000) training samples and on the validation set, then decay.
+    const trainAcc = classify ? accuracyOnSubset(net, xTrain, yTrain as Int32Array, nTrain, rng) : NaN;
+    const valEval = hasVal ? net.evaluateFeatures(xVal as Float32Array, yVal as Int32Array | Float32Array) : null;
+    const valAcc = valEval !== null ? valEval.accuracy : NaN;
+    const valLoss = valEval !== null ? valEval.loss : NaN;
+    const lr = sched.lr(o.learningRate, epoch * itersPerEpoch, epoch);
+    stats.trainAccHistory.push(trainAcc);
+    stats.valAccHistory.push(valAcc);
+    stats.valLossHistory.push(valLoss);
+    stats.lrHistory.push(lr);
+    let better: boolean;
+    if (!hasVal) better = cost < bestCost;
+    else if (classify) better = valAcc > bestValAcc;
+    else better = valLoss < bestValLoss;
+    if (better) {
+      bestCost = Math.min(bestCost, cost);
+      if (hasVal) {
+        bestValAcc = classify ? valAcc : bestValAcc;
+        bestValLoss = valLoss;
+      }
+      bestParams = net.params.slice();
+    }
+    if (epoch === 3 && diagnosis === null) {
+      const mean3 = epochCostSum / itersPerEpoch;
+      if (Math.abs(mean3 - firstCost) < 0.01 * Math.abs(firstCost)) diagnosis = DIAGNOSIS_TOO_LOW;
+    }
+    hooks.onEpoch({ epoch, epochs: o.epochs, cost, trainAcc, valAcc, lr });
+    if (o.checkpoint !== null) {
+      writeCheckpoint(o.checkpoint, net, bestParams, optimizer, {
+        epoch, rng: rng.getState(), firstCost, bestValAcc: finiteOrNull(bestValAcc), bestValLoss: finiteOrNull(bestValLoss),
+        bestCost: finiteOrNull(bestCost), diagnosis, stats: jsonStats(stats),
+        optimizer: { name: optimizer.name, t: 0, buffers: [] },
+      });
+    }
+  }
+
+  return {
+    params: net.params,
+    bestParams,
+    preprocess: steps.map(fittedToData),
+    bestValAcc: hasVal && classify && bestValAcc > -Infinity ? bestValAcc : NaN,
+    bestValLoss: hasVal && bestValLoss < Infinity ? bestValLoss : NaN,
+    stopReason,
+    diagnosis,
+    stats,
+    samplesPerSec: trainSeconds > 0 ? samples / trainSeconds : 0,
+    resumedFromEpoch: startEpoch - 1,
+  };
+}
+
+interface CheckpointSection {
+  epoch: number;
+  rng: Array<number | null>;
+  firstCost: number;
+  bestValAcc: number | null;
+  bestValLoss: number | null;
+  bestCost: number | null;
+  diagnosis: string | null;
+  stats: Record<keyof Stats, Array<number | null>>;
+  optimizer: { name: string; t: number; buffers: string[] };
+}
+
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+function jsonStats(stats: Stats): Record<keyof Stats, Array<number | null>> {
+  const out = {} as Record<keyof Stats, Array<number | null>>;
+  for (const key of Object.keys(stats) as Array<keyof Stats>) out[key] = stats[key].map(finiteOrNull);
+  return out;
+}
+
+/** The checkpoint: a model file (loadable with Sequential.load) plus the training position. */
+function writeCheckpoint(file: string, net: Sequential, bestParams: Float32Array, optimizer: ReturnType<typeof optimizers.deserialize>,
+  section: CheckpointSection): void {
+  const state = optimizer.getState();
+  const tensors: TensorEntry[] = [{ name: 'checkpoint.bestParams', shape: [bestParams.length], data: bestParams }];
+  for (const [key, value] of Object.entries(state)) {
+    if (value instanceof Float32Array) {
+      tensors.push({ name: `checkpoint.optimizer.${key}`, shape: [value.length], data: value });
+      section.optimizer.buffers.push(key);
+    } else if (key === 't') {
+      section.optimizer.t = value;
+    }
+  }
+  writeFileAtomicSync(file, net.encode({ checkpoint: section }, tensors));
+}
+
+/** Synchronous atomic write (the training thread has nothing else to do meanwhile). */
+export function writeFileAtomicSync(file: string, bytes: Uint8Array): void {
+  const dir = path.dirname(path.resolve(file));
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  let fd = -1;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o644);
+    fs.writeFileSync(fd, bytes);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fd = -1;
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    if (fd >= 0) fs.closeSync(fd);
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw new NnError('NNKIT_ERR_IO', `Could not write '${file}': ${(e as Error).message}`);
+  }
+}
+
+/** Accuracy on all samples when there are at most 1000, else on 1000 drawn with replacement. */
+function accuracyOnSubset(net: Sequential, x: Float32Array, y: Int32Array, n: number, rng: Rng): number {
+  if (n <= TRAIN_ACC_SAMPLES) return net.evaluateFeatures(x, y).accuracy;
+  const d = net.inputSize;
+  const xs = new Float32Array(TRAIN_ACC_SAMPLES * d);
+  const ys = new Int32Array(TRAIN_ACC_SAMPLES);
+  for (let r = 0; r < TRAIN_ACC_SAMPLES; r++) {
+    const i = rng.int(n);
+    xs.set(x.subarray(i * d, (i + 1) * d), r * d);
+    ys[r] = y[i];
+  }
+  return net.evaluateFeatures(xs, ys).accuracy;
+}
