@@ -18,6 +18,8 @@ export interface CsvOptions {
 }
 
 const gunzip = promisify(zlib.gunzip);
+/** A gzip input may decompress to at most this much (1 GiB): a bomb is refused, not allocated. */
+export const MAX_GUNZIP_BYTES = 1 << 30;
 
 /** Reads a file, gunzipping it when it starts with the gzip magic bytes. */
 export async function readMaybeGzip(path: string): Promise<Buffer> {
@@ -29,8 +31,11 @@ export async function readMaybeGzip(path: string): Promise<Buffer> {
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
-      return await gunzip(raw);
+      return await gunzip(raw, { maxOutputLength: MAX_GUNZIP_BYTES });
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new NnError('NNKIT_ERR_DATA', `Cannot gunzip ${path}: it decompresses to more than ${MAX_GUNZIP_BYTES} bytes`);
+      }
       throw new NnError('NNKIT_ERR_DATA', `Cannot gunzip ${path}: ${(err as Error).message}`);
     }
   }
