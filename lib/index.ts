@@ -52,3 +52,5 @@ export { split } from './data/split';
 export type { SplitData, SplitOptions } from './data/split';
 export { Rng } from './rng';
 export { fmtE, fmtF } from './format';
+export { sanityCheck } from './sanity';
+export type { SanityOptions, SanityResult, SanityVerdict } from './sanity';
