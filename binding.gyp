@@ -23,7 +23,7 @@
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except",
       ],
       'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
-      'cflags': ['-O3', '-fvisibility=hidden', '-fno-math-errno'],
+      'cflags': ['-O3', '-fvisibility=hidden', '-fno-math-errno', '-fopenmp-simd'],
       'cflags_cc': ['-std=c++17'],
       'conditions': [
         ['target_arch=="x64"', {
@@ -44,7 +44,7 @@
         }],
       ],
       'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
-      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-fno-math-errno', '-mavx2', '-mfma'],
+      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-fno-math-errno', '-fopenmp-simd', '-mavx2', '-mfma'],
       'cflags_cc': ['-std=c++17'],
     },
     {
@@ -60,7 +60,7 @@
         }],
       ],
       'defines': ['NAPI_VERSION=8', 'NODE_ADDON_API_DISABLE_DEPRECATED'],
-      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-fno-math-errno', '-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mavx2', '-mfma', '-Wno-maybe-uninitialized', '-Wno-uninitialized'],
+      'cflags': ['-O3', '-fPIC', '-fvisibility=hidden', '-fno-math-errno', '-fopenmp-simd', '-mavx512f', '-mavx512dq', '-mavx512bw', '-mavx512vl', '-mavx2', '-mfma', '-Wno-maybe-uninitialized', '-Wno-uninitialized'],
       'cflags_cc': ['-std=c++17'],
     },
   ],

@@ -4,8 +4,7 @@
  * Abstract: the fused dense layer, forward and backward, built from the GEMM driver and the
  * dispatched elementwise kernels. Forward: one GEMM, then bias and activation in a single pass
  * over each output row while it is still in L1. Backward: activation derivative in place,
- * dW = X^T . dZ accumulated onto the penalty's gradient (GEMM beta = 1), db, and dX skipped for
- * the first layer.
+ * dW = X^T . dZ, then the penalty's gradient added onto it, db, and dX skipped for the first layer.
  */
 #include "kernel_table.h"
 
@@ -30,10 +29,10 @@ Status DenseBackward(const float* x, const float* w, const float* y, const float
   const KernelTable& t = Table();
   t.activation_backward(act, y, dy, dz, n * out);  // dZ = dY * act'(Z), from the output Y
   const bool regularized = l1 != 0.0f || l2 != 0.0f;
-  // the penalty's gradient is written first; the GEMM then adds X^T . dZ onto it (beta = 1)
-  *penalty = regularized ? t.penalty(w, in * out, l1, l2, dw, false) : 0.0;
-  Status s = Sgemm(true, false, in, out, n, 1.0f, x, in, dz, out, regularized ? 1.0f : 0.0f, dw, out, threads);
+  Status s = Sgemm(true, false, in, out, n, 1.0f, x, in, dz, out, 0.0f, dw, out, threads);
   if (s != Status::Ok) return s;
+  // the penalty's gradient added onto X^T . dZ while dW is still in this core's cache
+  *penalty = regularized ? t.penalty(w, in * out, l1, l2, dw, true) : 0.0;
   if (db != nullptr) t.bias_grad(dz, n, out, db);  // db = sum over rows of dZ
   if (dx != nullptr) s = Sgemm(false, true, n, in, out, 1.0f, dz, out, w, out, 0.0f, dx, in, threads);  // dX = dZ . W^T
   return s;
