@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+/*
+ * npm run bench:train [-- --json] [--quick]
+ *
+ * Training throughput: samples through forward, backward and update per second of training time
+ * (evaluation excluded), for the lecture's two-layer net (3072-50-10, batch 100) and an MLP
+ * (784-512-512-10, batch 128). nnkit runs through train() (the worker-thread loop, minibatch
+ * sampling included) with 1 and 2 kernel threads; the same models are trained with
+ * @tensorflow/tfjs (a devDependency: its pure-JS 'cpu' backend and its 'wasm' backend) in the
+ * same run, with plain SGD + momentum on the same batch shapes, and the ratios are printed.
+ * Inputs are the real CIFAR-10 / MNIST subsets when ../shared/data is there, else random data
+ * of the same shapes (the speed does not depend on the values).
+ */
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const ROOT = path.join(__dirname, '..');
+const nn = require(path.join(ROOT, 'dist', 'index.js'));
+
+const args = process.argv.slice(2);
+const JSON_OUT = args.includes('--json');
+const QUICK = args.includes('--quick');
+const SECONDS = QUICK ? 0.8 : 2.5;
+const TARGETS = { 'two-layer': 420000, mlp: 105000 };
+
+const MODELS = [
+  { name: 'two-layer', input: 3072, hidden: [50], classes: 10, batch: 100, rows: 3000 },
+  { name: 'mlp', input: 784, hidden: [512, 512], classes: 10, batch: 128, rows: 8000 },
+];
+
+function log(line) {
+  if (JSON_OUT) process.stderr.write(line + '\n');
+  else console.log(line);
+}
+
+function dataFor(m) {
+  const shared = path.join(ROOT, '..', 'shared', 'data');
+  const x = new Float32Array(m.rows * m.input);
+  const y = new Int32Array(m.rows);
+  let source = 'random';
+  try {
+    if (m.input === 3072) {
+      const buf = fs.readFileSync(path.join(shared, 'cifar10-subset', 'train_4000.bin'));
+      for (let i = 0; i < m.rows; i++) {
+        y[i] = buf[i * 3073];
+        for (let j = 0; j < 3072; j++) x[i * 3072 + j] = (buf[i * 3073 + 1 + j] - 128) / 64;
+      }
+      source = 'CIFAR-10 subset';
+    } else {
+      const zlib = require('zlib');
+      const img = zlib.gunzipSync(fs.readFileSync(path.join(shared, 'mnist', 'mnist-train-first10k-images-idx3-ubyte.gz')));
+      const lbl = zlib.gunzipSync(fs.readFileSync(path.join(shared, 'mnist', 'mnist-train-first10k-labels-idx1-ubyte.gz')));
+      for (let i = 0; i < m.rows * 784; i++) x[i] = img[16 + i] / 255 - 0.5;
+      for (let i = 0; i < m.rows; i++) y[i] = lbl[8 + i];
+      source = 'MNIST subset';
+    }
+  } catch {
+    let s = 1;
+    for (let i = 0; i < x.length; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      x[i] = s / 2 ** 32 - 0.5;
+    }
+    for (let i = 0; i < m.rows; i++) y[i] = i % m.classes;
+  }
+  return { x, y, source };
+}
+
+async function benchNnkit(m, data, threads) {
+  const layers = m.hidden.map((h) => nn.dense(h, { activation: 'relu', init: nn.init.he() }));
+  layers.push(nn.dense(m.classes));
+  const model = new nn.Sequential({ inputSize: m.input, layers, seed: 1 });
+  // one short run to warm up (worker start, page faults), then a run long enough to time
+  await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: 1, batchSize: m.batch, learningRate: 1e-3, threads });
+  const itersPerEpoch = Math.floor(m.rows / m.batch);
+  const probe = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: 2, batchSize: m.batch, learningRate: 1e-3, threads });
+  const perEpoch = (itersPerEpoch * m.batch) / probe.samplesPerSec;
+  const epochs = Math.max(2, Math.ceil(SECONDS / perEpoch));
+  const r = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs, batchSize: m.batch, learningRate: 1e-3, reg: 1e-4, threads });
+  return r.samplesPerSec;
+}
+
+async function benchTfjs(tf, backend, m, data) {
+  await tf.setBackend(backend);
+  await tf.ready();
+  const model = tf.sequential();
+  m.hidden.forEach((h, i) => model.add(tf.layers.dense({ units: h, activation: 'relu', inputShape: i === 0 ? [m.input] : undefined, kernelInitializer: 'heNormal' })));
+  model.add(tf.layers.dense({ units: m.classes }));
+  const optimizer = tf.train.momentum(1e-3, 0.9);
+  const xs = tf.tensor2d(data.x, [m.rows, m.input]);
+  const ys = tf.oneHot(tf.tensor1d(data.y, 'int32'), m.classes).toFloat();
+  let seed = 7;
+  const step = () => {
+    // minibatch sampling with replacement, as nnkit's trainer does
+    const idx = new Int32Array(m.batch);
+    for (let i = 0; i < m.batch; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      idx[i] = seed % m.rows;
+    }
+    tf.tidy(() => {
+      const ix = tf.tensor1d(idx, 'int32');
+      const xb = tf.gather(xs, ix);
+      const yb = tf.gather(ys, ix);
+      const cost = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yb, model.apply(xb)), true);
+      cost.dataSync();
+    });
+  };
+  for (let i = 0; i < 3; i++) step();
+  let iters = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < SECONDS * 1000) {
+    step();
+    iters++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  xs.dispose();
+  ys.dispose();
+  model.dispose();
+  return (iters * m.batch) / seconds;
+}
+
+async function loadTfjs() {
+  try {
+    const tf = require('@tensorflow/tfjs');
+    const backends = ['cpu'];
+    try {
+      require('@tensorflow/tfjs-backend-wasm');
+      backends.push('wasm');
+    } catch {
+      // wasm backend not installed
+    }
+    return { tf, backends };
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  log(`nnkit training throughput: ${nn.linalg.isa} kernels, ${os.cpus().length} cores, ${os.cpus()[0].model}`);
+  const tfjs = await loadTfjs();
+  if (tfjs === null) log('(@tensorflow/tfjs is not installed: no reference in this run)');
+  const rows = [];
+  for (const m of MODELS) {
+    const data = dataFor(m);
+    const shape = `${m.input}-${[...m.hidden, m.classes].join('-')}, batch ${m.batch}`;
+    const entry = { model: m.name, shape, data: data.source, nnkit: {}, tfjs: {}, target: TARGETS[m.name] };
+    for (const threads of [1, 2]) entry.nnkit[`${threads}T`] = await benchNnkit(m, data, threads);
+    if (tfjs !== null) {
+      for (const backend of tfjs.backends) {
+        try {
+          entry.tfjs[backend] = await benchTfjs(tfjs.tf, backend, m, data);
+        } catch (e) {
+          entry.tfjs[backend] = null;
+          log(`tfjs ${backend}: ${e.message}`);
+        }
+      }
+    }
+    const best = Math.max(...Object.values(entry.nnkit));
+    entry.best = best;
+    const refs = Object.entries(entry.tfjs).filter(([, v]) => v);
+    log(`${m.name.padEnd(9)} (${shape}, ${data.source})`);
+    for (const [t, v] of Object.entries(entry.nnkit)) log(`  nnkit ${t}            ${Math.round(v).toLocaleString('en-US').padStart(9)} samples/s`);
+    for (const [b, v] of refs) log(`  tfjs ${b.padEnd(5)}          ${Math.round(v).toLocaleString('en-US').padStart(9)} samples/s   nnkit best / tfjs ${b}: ${(best / v).toFixed(1)}x`);
+    log(`  target ${TARGETS[m.name].toLocaleString('en-US')} samples/s (best thread setting): ${best >= TARGETS[m.name] ? 'met' : `not met (${(best / TARGETS[m.name]).toFixed(2)} of it)`}`);
+    rows.push(entry);
+  }
+  if (JSON_OUT) process.stdout.write(JSON.stringify({ isa: nn.linalg.isa, results: rows }) + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
