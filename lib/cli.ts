@@ -32,7 +32,7 @@ train flags:
   --momentum F           [0.9]     --lr F           [1e-3]     --lr-decay F     [0.95]
   --reg F                L2 strength                                            [1e-4]
   --dropout F            drop rate after each hidden layer (0: none)            [0.5]
-  --preprocess NAME      center|standardize|none                                [center]
+  --preprocess NAME      center|standardize|pca:K|whiten|none                   [center]
   --seed N               [1]       --threads N      [0: the process default]
   --save FILE            save the best model (.nnk)
   --json                 print one JSON object on stdout at the end; progress goes to stderr`;
@@ -131,8 +131,10 @@ async function trainCommand(args: string[]): Promise<number> {
   const seed = int(flags, 'seed', 1, 0);
   const threads = int(flags, 'threads', 0, 0);
   const pre = str(flags, 'preprocess') ?? 'center';
-  const preprocessNames = ['center', 'standardize', 'none'];
-  if (!preprocessNames.includes(pre)) throw argError(`Expected one of ${preprocessNames.join(', ')} for --preprocess but received '${pre}'`);
+  const pcaMatch = /^pca:(\d+)$/.exec(pre);
+  if (!['center', 'standardize', 'whiten', 'none'].includes(pre) && (pcaMatch === null || Number(pcaMatch[1]) < 1)) {
+    throw argError(`Expected one of center, standardize, pca:K, whiten, none for --preprocess but received '${pre}'`);
+  }
   if (str(flags, 'val-labels') !== undefined && str(flags, 'val') === undefined) throw argError("Expected --val beside it for --val-labels but received no --val");
   if (str(flags, 'val') !== undefined && str(flags, 'val-split') !== undefined) throw argError("Expected either --val or --val-split for validation but received both");
 
@@ -165,7 +167,20 @@ async function trainCommand(args: string[]): Promise<number> {
     if (dropoutRate > 0) layers.push(dropout(dropoutRate));
   }
   layers.push(dense(classes, { init: initializer }));
-  const model = new Sequential({ inputSize: all.features, layers, loss: 'softmax', seed });
+  // the model's input is the preprocessing's output: k axes for pca:K, up to 256 for whiten
+  let step;
+  let inputSize = all.features;
+  if (pre === 'center') step = preprocess.center();
+  else if (pre === 'standardize') step = preprocess.standardize();
+  else if (pre === 'whiten') {
+    step = preprocess.whiten();
+    inputSize = Math.min(all.features, 256);
+  } else if (pcaMatch !== null) {
+    inputSize = Number(pcaMatch[1]);
+    if (inputSize > all.features) throw argError(`Expected K <= the ${all.features} features of the data for --preprocess but received '${pre}'`);
+    step = preprocess.pca(inputSize);
+  }
+  const model = new Sequential({ inputSize, layers, loss: 'softmax', seed });
 
   const log = (line: string) => (json ? process.stderr.write(line + '\n') : process.stdout.write(line + '\n'));
   const bar = process.stderr.isTTY ? new ProgressBar() : null;
@@ -177,7 +192,7 @@ async function trainCommand(args: string[]): Promise<number> {
   try {
     result = await train(model, sets, {
       epochs, batchSize, update: update as (typeof updates)[number], momentum, learningRate: lr, learningRateDecay: lrDecay, reg, seed, threads,
-      preprocess: pre === 'none' ? undefined : [pre === 'center' ? preprocess.center() : preprocess.standardize()],
+      preprocess: step === undefined ? undefined : [step],
       signal: controller.signal,
       onProgress: bar === null ? undefined : (p) => bar.update(p.iteration, p.iterations, p.cost),
       onEpoch: (e) => {

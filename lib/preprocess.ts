@@ -7,6 +7,8 @@
  */
 import { NnError } from './errors';
 import * as is from './is';
+import { covariance, topEigen } from './eigen';
+import { native } from './native';
 import { Config, num, Registry } from './registry';
 
 export interface PreprocessStep {
@@ -78,6 +80,50 @@ function standardizeFitted(mean: Float32Array, scale: Float32Array): FittedStep 
   });
 }
 
+/**
+ * Rotation onto k principal axes: out = (x − mean) · U (d x k, float32), then each column scaled
+ * by `scale` (1 for PCA, 1/√(λ + ε) for whitening); for ZCA, rotated back: · Uᵀ (d outputs).
+ */
+function projectionFitted(name: string, config: Config, mean: Float32Array, basis: Float32Array, scale: Float32Array, zca: boolean): FittedStep {
+  const d = mean.length;
+  const k = scale.length;
+  const state: Record<string, Float32Array> = { mean, basis, scale };
+  return fitted(name, config, d, zca ? d : k, state, (x) => {
+    const n = x.length / d;
+    const xc = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i += d) for (let j = 0; j < d; j++) xc[i + j] = x[i + j] - mean[j];
+    const rot = new Float32Array(n * k);
+    if (n > 0) native.sgemm(false, false, n, k, d, 1, xc, d, basis, k, 0, rot, k, 0);
+    for (let i = 0; i < rot.length; i += k) for (let j = 0; j < k; j++) rot[i + j] *= scale[j];
+    if (!zca) return rot;
+    const out = new Float32Array(n * d);
+    if (n > 0) native.sgemm(false, true, n, d, k, 1, rot, k, basis, k, 0, out, d, 0);
+    return out;
+  });
+}
+
+/** Mean, the k leading eigenvectors (d x k float32) and eigenvalues of the training covariance. */
+function principalAxes(x: Float32Array, d: number, k: number): { mean: Float32Array; basis: Float32Array; values: Float64Array } {
+  const mean = Float32Array.from(columnMeans(x, d));
+  const { values, vectors } = topEigen(covariance(x, d, mean), d, k);
+  // a deterministic sign: the largest-magnitude entry of each axis is positive
+  for (let j = 0; j < k; j++) {
+    let big = 0;
+    for (let r = 0; r < d; r++) if (Math.abs(vectors[r * k + j]) > Math.abs(big)) big = vectors[r * k + j];
+    if (big < 0) for (let r = 0; r < d; r++) vectors[r * k + j] = -vectors[r * k + j];
+  }
+  return { mean, basis: Float32Array.from(vectors), values };
+}
+
+export interface WhitenOptions {
+  /** Added to each eigenvalue before the square root (the lecture's 1e-5). Default 1e-5. */
+  epsilon?: number;
+  /** ZCA: rotate back to the input axes (d outputs) instead of keeping the PCA axes. Default false. */
+  zca?: boolean;
+  /** Principal axes kept; default all of them when d ≤ 256, else 256. */
+  components?: number;
+}
+
 export const preprocess = {
   /** Subtracts the training mean of every feature (the lecture's mean image). */
   center(): PreprocessStep {
@@ -117,11 +163,58 @@ export const preprocess = {
       },
     };
   },
+
+  /**
+   * PCA (the lecture's `Xrot_reduced = X · U[:, :k]` on centered data): projects onto the k
+   * leading eigenvectors of the training covariance, so the model's inputSize is k.
+   */
+  pca(k: number): PreprocessStep {
+    is.positiveInteger(k, 'k');
+    return {
+      name: 'pca',
+      config: { k },
+      fit(x, d) {
+        checkFitInput(x, d, 'pca');
+        if (k > d) throw is.invalid('k', `integer <= the ${d} input features`, k);
+        const { mean, basis } = principalAxes(x, d, k);
+        return projectionFitted('pca', { k }, mean, basis, new Float32Array(k).fill(1), false);
+      },
+    };
+  },
+
+  /**
+   * Whitening (the lecture's `Xwhite = Xrot / √(S + ε)`): PCA rotation, each axis divided by the
+   * square root of its eigenvalue plus ε, so the training covariance becomes about the identity;
+   * with `zca`, rotated back onto the input axes.
+   */
+  whiten(options: WhitenOptions = {}): PreprocessStep {
+    if (typeof options !== 'object' || options === null) throw is.invalid('options', 'object', options);
+    const epsilon = is.positiveNumber(options.epsilon ?? 1e-5, 'epsilon');
+    const zca = is.boolean(options.zca ?? false, 'zca');
+    const components = options.components === undefined ? null : is.positiveInteger(options.components, 'components');
+    const config: Config = { epsilon, zca, components };
+    return {
+      name: 'whiten',
+      config,
+      fit(x, d) {
+        checkFitInput(x, d, 'whiten');
+        const k = components ?? Math.min(d, 256);
+        if (k > d) throw is.invalid('components', `integer <= the ${d} input features`, k);
+        const { mean, basis, values } = principalAxes(x, d, k);
+        const scale = Float32Array.from(values, (v) => 1 / Math.sqrt(Math.max(v, 0) + epsilon));
+        return projectionFitted('whiten', config, mean, basis, scale, zca);
+      },
+    };
+  },
 };
 
 export const preprocessors = new Registry<PreprocessStep>('preprocessing step');
 preprocessors.register('center', () => preprocess.center());
 preprocessors.register('standardize', () => preprocess.standardize());
+preprocessors.register('pca', (c) => preprocess.pca(num(c, 'k') as number));
+preprocessors.register('whiten', (c) => preprocess.whiten({
+  epsilon: num(c, 'epsilon'), zca: c.zca === undefined ? undefined : (c.zca as boolean), components: c.components == null ? undefined : (c.components as number),
+}));
 
 /** Rebuilds a fitted step from its saved name, config and state (a model file's preprocess section). */
 export function restoreFitted(name: string, config: Config, state: Record<string, Float32Array>, source: string): FittedStep {
@@ -141,9 +234,17 @@ export function restoreFitted(name: string, config: Config, state: Record<string
       if (scale.length !== mean.length) throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected ${mean.length} values for tensor 'scale' of preprocessing step 'standardize' for model file '${source}' but received ${scale.length}`);
       return standardizeFitted(mean, scale);
     }
+    case 'pca':
+    case 'whiten': {
+      const mean = need('mean');
+      const basis = need('basis');
+      const scale = need('scale');
+      const d = mean.length;
+      const k = scale.length;
+      if (basis.length !== d * k) throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected ${d * k} values for tensor 'basis' of preprocessing step '${name}' for model file '${source}' but received ${basis.length}`);
+      return projectionFitted(name, config, mean, basis, scale, name === 'whiten' && config.zca === true);
+    }
     default:
-      void num;
-      void config;
       throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected a known preprocessing step for model file '${source}' but received '${name}'`);
   }
 }

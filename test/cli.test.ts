@@ -74,6 +74,18 @@ describe('nnkit train / eval', () => {
     expect(JSON.parse(c.stdout).epochs).toHaveLength(1);
   });
 
+  it('--preprocess pca:K and whiten: the model takes the preprocessed width, eval applies it to raw data', () => {
+    const model = path.join(tmp, 'pca.nnk');
+    const r = run('train', '--data', 'digits', '--preprocess', 'pca:20', '--dropout', '0', '--lr', '1e-2', '--epochs', '6', '--save', model, '--json');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).bestValAcc).toBeGreaterThan(0.8);
+    const e = run('eval', '--model', model, '--data', 'digits', '--json');
+    expect(JSON.parse(e.stdout).accuracy).toBeGreaterThan(0.8);
+    const w = run('train', '--data', 'digits', '--preprocess', 'whiten', '--dropout', '0', '--lr', '1e-2', '--epochs', '6', '--json');
+    expect(w.status).toBe(0);
+    expect(JSON.parse(w.stdout).bestValAcc).toBeGreaterThan(0.7);
+  });
+
   it('an exploding run still exits 0, with its stopReason and diagnosis (non-finite costs as null)', () => {
     const r = run('train', '--data', 'digits', '--lr', '1e6', '--json', '--preprocess', 'none');
     expect(r.status).toBe(0);
@@ -90,6 +102,8 @@ describe('nnkit train / eval', () => {
       [['train', '--data', 'digits', '--hidden', '50,x'], /^nnkit: Expected comma-separated positive integers for --hidden but received '50,x'\n$/],
       [['train', '--data', 'digits', '--update', 'lbfgs'], /^nnkit: Expected one of sgd, momentum, nesterov, adagrad, rmsprop, adam for --update but received 'lbfgs'\n$/],
       [['train', '--data', 'digits', '--init', 'gaussian:-1'], /^nnkit: Expected gaussian:STD with a non-negative STD for --init but received 'gaussian:-1'\n$/],
+      [['train', '--data', 'digits', '--preprocess', 'pca:0'], /^nnkit: Expected one of center, standardize, pca:K, whiten, none for --preprocess but received 'pca:0'\n$/],
+      [['train', '--data', 'digits', '--preprocess', 'pca:65'], /^nnkit: Expected K <= the 64 features of the data for --preprocess but received 'pca:65'\n$/],
       [['train', '--data', 'digits', '--dropout', '1'], /^nnkit: Expected number in \[0, 1\) for --dropout but received '1'\n$/],
       [['train', '--data', 'digits', '--bogus', '1'], /^nnkit: Expected one of --data, .* for flag but received '--bogus'\n$/],
       [['train', '--data', path.join(tmp, 'none.csv')], /^nnkit: Cannot read .*none\.csv: ENOENT/],
