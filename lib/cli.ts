@@ -194,7 +194,7 @@ async function trainCommand(args: string[]): Promise<number> {
       epochs, batchSize, update: update as (typeof updates)[number], momentum, learningRate: lr, learningRateDecay: lrDecay, reg, seed, threads,
       preprocess: step === undefined ? undefined : [step],
       signal: controller.signal,
-      onProgress: bar === null ? undefined : (p) => bar.update(p.iteration, p.iterations, p.cost),
+      onProgress: bar === null ? undefined : (p) => bar.update(p.iteration, p.iterations, p.epoch, epochs, p.cost),
       onEpoch: (e) => {
         bar?.clear();
         log(`Finished epoch ${e.epoch} / ${e.epochs}: cost ${fmtF(e.cost)}, train: ${fmtF(e.trainAcc)}, val ${fmtF(e.valAcc)}, lr ${fmtE(e.lr)}`);
@@ -245,19 +245,24 @@ function finite(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-/** A one-line progress bar on stderr (TTY only): position in the run, cost, rate, ETA. */
+/** A one-line progress bar on stderr (TTY only): position in the epoch, cost, rate, ETA of the run. */
 class ProgressBar {
-  private readonly start = Date.now();
+  private start = 0;
   private first = -1;
 
-  update(iteration: number, iterations: number, cost: number): void {
-    if (this.first < 0) this.first = iteration;
+  update(iteration: number, iterations: number, epoch: number, epochs: number, cost: number): void {
+    if (this.first < 0) {
+      this.first = iteration;
+      this.start = Date.now();
+    }
+    const perEpoch = iterations / epochs;
+    const inEpoch = iteration - (epoch - 1) * perEpoch;
     const width = 30;
-    const done = Math.round((width * iteration) / iterations);
+    const done = Math.round((width * inEpoch) / perEpoch);
     const seconds = (Date.now() - this.start) / 1000;
-    const rate = seconds > 0 ? (iteration - this.first + 1) / seconds : 0;
+    const rate = seconds > 0 ? (iteration - this.first) / seconds : 0;
     const eta = rate > 0 ? (iterations - iteration) / rate : 0;
-    process.stderr.write(`\r[${'='.repeat(done)}${' '.repeat(width - done)}] ${iteration}/${iterations} cost ${fmtF(cost)} ${rate.toFixed(1)} it/s ETA ${eta.toFixed(0)}s\x1b[K`);
+    process.stderr.write(`\repoch ${epoch}/${epochs} [${'='.repeat(done)}${' '.repeat(width - done)}] ${inEpoch}/${perEpoch} cost ${fmtF(cost)} ${rate.toFixed(1)} it/s ETA ${eta.toFixed(0)}s\x1b[K`);
   }
 
   clear(): void {
