@@ -28,7 +28,7 @@ export class Rng {
 
   /** The generator's full state (for checkpoints): four 32-bit words and the spare Gaussian. */
   getState(): Array<number | null> {
-    return [this.s0, this.s1, this.s2, this.s3, this.spare];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0, this.spare];
   }
 
   /** Restores a state taken with getState(). */

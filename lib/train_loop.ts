@@ -4,9 +4,8 @@
  * registry entries), so it runs the same in a worker as anywhere else.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import { NnError } from './errors';
-import { decodeModelFile, TensorEntry } from './io/modelfile';
+import { decodeModelFile, TensorEntry, writeFileAtomicSync } from './io/modelfile';
 import { ModelConfig, Sequential } from './models/sequential';
 import { optimizers } from './optimizers';
 import { FittedStep, fitPipeline, applyPipeline, preprocessors, restoreFitted } from './preprocess';
@@ -69,17 +68,25 @@ export interface ProgressInfo {
   cost: number;
 }
 
-export interface LoopOutcome {
-  params: Float32Array;
-  bestParams: Float32Array;
-  preprocess: FittedData[];
+/** What a run reports besides its models (train()'s result carries these as they are). */
+export interface RunSummary {
+  /** NaN without validation data, and for mse. */
   bestValAcc: number;
+  /** The best model's validation loss (NaN without validation data). */
   bestValLoss: number;
   stopReason: StopReason;
   diagnosis: string | null;
   stats: Stats;
+  /** Samples through forward, backward and update per second of training time (evaluation excluded). */
   samplesPerSec: number;
+  /** The epoch a resumed run continued after (0 for a fresh run). */
   resumedFromEpoch: number;
+}
+
+export interface LoopOutcome extends RunSummary {
+  params: Float32Array;
+  bestParams: Float32Array;
+  preprocess: FittedData[];
 }
 
 export interface LoopHooks {
@@ -313,29 +320,6 @@ function writeCheckpoint(file: string, net: Sequential, bestParams: Float32Array
     }
   }
   writeFileAtomicSync(file, net.encode({ checkpoint: section }, tensors));
-}
-
-/** Synchronous atomic write (the training thread has nothing else to do meanwhile). */
-export function writeFileAtomicSync(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let fd = -1;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    fs.writeFileSync(fd, bytes);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = -1;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd >= 0) fs.closeSync(fd);
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw new NnError('NNKIT_ERR_IO', `Could not write '${file}': ${(e as Error).message}`);
-  }
 }
 
 /** Accuracy on all samples when there are at most 1000, else on 1000 drawn with replacement. */

@@ -20,7 +20,7 @@ import { Sequential } from './models/sequential';
 import { optim, Optimizer, optimizers } from './optimizers';
 import { PreprocessStep, preprocessors } from './preprocess';
 import { Schedule, schedule as schedules_, schedules } from './schedules';
-import { EpochInfo, fittedFromData, fittedToData, Job, LoopOutcome, ProgressInfo, Stats, StopReason } from './train_loop';
+import { EpochInfo, fittedFromData, fittedToData, Job, LoopOutcome, ProgressInfo, RunSummary, StopReason } from './train_loop';
 
 export type { EpochInfo, ProgressInfo, StopReason };
 
@@ -74,23 +74,12 @@ export interface TrainOptions {
   onProgress?: (info: ProgressInfo) => void;
 }
 
-export interface TrainResult {
+export interface TrainResult extends RunSummary {
   /** The model after the last iteration (a trained copy: the caller's model is not modified). */
   model: Sequential;
   /** The model at the epoch end with the best validation accuracy (mse: lowest validation loss;
    * without validation data: lowest cost); the initial parameters when no epoch ended. */
   bestModel: Sequential;
-  /** NaN without validation data, and for mse. */
-  bestValAcc: number;
-  /** The best model's validation loss (NaN without validation data). */
-  bestValLoss: number;
-  stopReason: StopReason;
-  diagnosis: string | null;
-  stats: Stats;
-  /** Samples through forward, backward and update per second of training time (evaluation excluded). */
-  samplesPerSec: number;
-  /** The epoch a resumed run continued after (0 for a fresh run). */
-  resumedFromEpoch: number;
 }
 
 const OPTION_KEYS = ['epochs', 'batchSize', 'sampleBatches', 'update', 'momentum', 'learningRate', 'learningRateDecay',
