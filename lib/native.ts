@@ -44,7 +44,7 @@ export interface NativeBinding {
   /** Inverted dropout: mask = (hash(seed, i) < keep) / keep; y = x * mask. */
   dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, n: number, keep: number, seed: number): void;
   /** l1·Σ|w| + ½·l2·Σw²; grad (=|+=) l1·sign(w) + l2·w. */
-  penalty(w: Float32Array, n: number, l1: number, l2: number, grad: Float32Array | null, accumulate: boolean): number;
+  penalty(w: Float32Array, n: number, l1: number, l2: number, grad: Float32Array | null, accumulate: boolean, threads?: number): number;
   /** y = act(x · w + b), x: n × inn, w: inn × out. */
   denseForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, n: number, inn: number,
     out: number, act: number, threads: number): void;
@@ -52,14 +52,14 @@ export interface NativeBinding {
   denseBackward(x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array, dz: Float32Array, dw: Float32Array,
     db: Float32Array | null, dx: Float32Array | null, n: number, inn: number, out: number, act: number, l1: number,
     l2: number, threads: number): number;
-  sgdUpdate(w: Float32Array, g: Float32Array, n: number, lr: number): void;
-  momentumUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number): void;
-  nesterovUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number): void;
-  adagradUpdate(w: Float32Array, g: Float32Array, cache: Float32Array, n: number, lr: number, eps: number): void;
-  rmspropUpdate(w: Float32Array, g: Float32Array, cache: Float32Array, n: number, lr: number, decay: number, eps: number): void;
+  sgdUpdate(w: Float32Array, g: Float32Array, n: number, lr: number, threads?: number): void;
+  momentumUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number, threads?: number): void;
+  nesterovUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number, threads?: number): void;
+  adagradUpdate(w: Float32Array, g: Float32Array, cache: Float32Array, n: number, lr: number, eps: number, threads?: number): void;
+  rmspropUpdate(w: Float32Array, g: Float32Array, cache: Float32Array, n: number, lr: number, decay: number, eps: number, threads?: number): void;
   /** Adam with bias correction for step `step` (1, 2, ...). */
   adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, lr: number, beta1: number,
-    beta2: number, eps: number, step: number): void;
+    beta2: number, eps: number, step: number, threads?: number): void;
 }
 
 /** The package root: this file runs from lib/ (ts-jest) or dist/ (the published build). */

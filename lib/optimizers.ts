@@ -12,8 +12,8 @@ export type OptimizerState = Record<string, Float32Array | number>;
 export interface Optimizer {
   readonly name: string;
   readonly config: Record<string, number>;
-  /** Updates params in place from grads with learning rate lr. */
-  step(params: Float32Array, grads: Float32Array, lr: number): void;
+  /** Updates params in place from grads with learning rate lr (on `threads` kernel threads; 0: the default). */
+  step(params: Float32Array, grads: Float32Array, lr: number, threads?: number): void;
   /** A copy of the state (buffers and counters); empty before the first step. */
   getState(): OptimizerState;
   /** Restores a state taken with getState() (of an optimizer of the same kind). */
@@ -22,19 +22,19 @@ export interface Optimizer {
 
 /** An optimizer whose state is some named buffers the size of the parameters, plus a step count. */
 function stateful(name: string, config: Record<string, number>, buffers: string[],
-  update: (params: Float32Array, grads: Float32Array, lr: number, s: Record<string, Float32Array>, t: number) => void): Optimizer {
+  update: (params: Float32Array, grads: Float32Array, lr: number, s: Record<string, Float32Array>, t: number, threads: number) => void): Optimizer {
   let state: Record<string, Float32Array> | null = null;
   let t = 0;
   return {
     name,
     config,
-    step(params, grads, lr) {
+    step(params, grads, lr, threads = 0) {
       if (state === null || state[buffers[0]]?.length !== params.length) {
         state = Object.fromEntries(buffers.map((b) => [b, new Float32Array(params.length)]));
         t = 0;
       }
       t += 1;
-      update(params, grads, lr, state, t);
+      update(params, grads, lr, state, t, threads);
     },
     getState() {
       if (state === null) return {};
@@ -60,32 +60,32 @@ function stateful(name: string, config: Record<string, number>, buffers: string[
 export const optim = {
   /** Vanilla SGD: w -= lr · g. */
   sgd(): Optimizer {
-    return stateful('sgd', {}, [], (w, g, lr) => native.sgdUpdate(w, g, w.length, lr));
+    return stateful('sgd', {}, [], (w, g, lr, _s, _t, th) => native.sgdUpdate(w, g, w.length, lr, th));
   },
 
   /** SGD with momentum (Polyak, 1964): v = μ·v − lr·g; w += v. */
   momentum(mu = 0.9): Optimizer {
     is.numberInRange(mu, 'mu', 0, 1, true);
-    return stateful('momentum', { mu }, ['v'], (w, g, lr, s) => native.momentumUpdate(w, g, s.v, w.length, lr, mu));
+    return stateful('momentum', { mu }, ['v'], (w, g, lr, s, _t, th) => native.momentumUpdate(w, g, s.v, w.length, lr, mu, th));
   },
 
   /** Nesterov momentum (Nesterov 1983; Sutskever et al. 2013), look-ahead form. */
   nesterov(mu = 0.9): Optimizer {
     is.numberInRange(mu, 'mu', 0, 1, true);
-    return stateful('nesterov', { mu }, ['v'], (w, g, lr, s) => native.nesterovUpdate(w, g, s.v, w.length, lr, mu));
+    return stateful('nesterov', { mu }, ['v'], (w, g, lr, s, _t, th) => native.nesterovUpdate(w, g, s.v, w.length, lr, mu, th));
   },
 
   /** Adagrad (Duchi et al., 2011): cache += g²; w -= lr·g / (√cache + ε). */
   adagrad(eps = 1e-8): Optimizer {
     is.positiveNumber(eps, 'eps');
-    return stateful('adagrad', { eps }, ['cache'], (w, g, lr, s) => native.adagradUpdate(w, g, s.cache, w.length, lr, eps));
+    return stateful('adagrad', { eps }, ['cache'], (w, g, lr, s, _t, th) => native.adagradUpdate(w, g, s.cache, w.length, lr, eps, th));
   },
 
   /** RMSProp (Tieleman & Hinton, 2012): cache = d·cache + (1 − d)·g²; w -= lr·g / (√cache + ε). */
   rmsprop(decay = 0.99, eps = 1e-8): Optimizer {
     is.numberInRange(decay, 'decay', 0, 1, true);
     is.positiveNumber(eps, 'eps');
-    return stateful('rmsprop', { decay, eps }, ['cache'], (w, g, lr, s) => native.rmspropUpdate(w, g, s.cache, w.length, lr, decay, eps));
+    return stateful('rmsprop', { decay, eps }, ['cache'], (w, g, lr, s, _t, th) => native.rmspropUpdate(w, g, s.cache, w.length, lr, decay, eps, th));
   },
 
   /** Adam (Kingma & Ba, 2015, https://arxiv.org/abs/1412.6980), with bias correction. */
@@ -93,8 +93,8 @@ export const optim = {
     is.numberInRange(beta1, 'beta1', 0, 1, true);
     is.numberInRange(beta2, 'beta2', 0, 1, true);
     is.positiveNumber(eps, 'eps');
-    return stateful('adam', { beta1, beta2, eps }, ['m', 'v'], (w, g, lr, s, t) =>
-      native.adamUpdate(w, g, s.m, s.v, w.length, lr, beta1, beta2, eps, t));
+    return stateful('adam', { beta1, beta2, eps }, ['m', 'v'], (w, g, lr, s, t, th) =>
+      native.adamUpdate(w, g, s.m, s.v, w.length, lr, beta1, beta2, eps, t, th));
   },
 };
 

@@ -223,7 +223,7 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
         diagnosis = DIAGNOSIS_EXPLODED;
         break outer;
       }
-      optimizer.step(net.params, net.grads, sched.lr(o.learningRate, iteration, epoch - 1));
+      optimizer.step(net.params, net.grads, sched.lr(o.learningRate, iteration, epoch - 1), o.threads);
       const t1 = performance.now();
       trainSeconds += (t1 - t0) / 1000;
       samples += batchRows;

@@ -144,4 +144,9 @@ void RequireDisjoint(Napi::Env env, const char* out_name, const Napi::TypedArray
   }
 }
 
+int ThreadsArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 0;
+  return static_cast<int>(SizeArg(info, i, "threads"));
+}
+
 }  // namespace nn::binding

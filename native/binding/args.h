@@ -34,6 +34,8 @@ index_t PositiveArg(const Napi::CallbackInfo& info, size_t i, const char* name);
 float FloatArg(const Napi::CallbackInfo& info, size_t i, const char* name);      // any number
 float FiniteArg(const Napi::CallbackInfo& info, size_t i, const char* name);     // finite number
 bool BoolArg(const Napi::CallbackInfo& info, size_t i, const char* name);
+// An optional trailing thread count: 0 (the process default) when absent or undefined.
+int ThreadsArg(const Napi::CallbackInfo& info, size_t i);
 
 // Throws NNKIT_ERR_SHAPE unless `have` >= `need` elements.
 void RequireLength(Napi::Env env, const char* name, size_t have, index_t need);

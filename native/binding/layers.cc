@@ -192,7 +192,7 @@ Napi::Value DropoutForward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// penalty(w, n, l1, l2, grad | null, accumulate) -> l1 sum|w| + l2/2 sum w^2
+// penalty(w, n, l1, l2, grad | null, accumulate, threads?) -> l1 sum|w| + l2/2 sum w^2
 Napi::Value Penalty(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Float32Array w = Float32Arg(info, 0, "w");
@@ -206,7 +206,7 @@ Napi::Value Penalty(const Napi::CallbackInfo& info) {
     RequireLength(env, "grad", grad.ElementLength(), n);
     RequireDisjoint(env, "grad", grad, "w", w);
   }
-  return Napi::Number::New(env, kernels::Penalty(w.Data(), n, l1, l2, has_grad ? grad.Data() : nullptr, accumulate));
+  return Napi::Number::New(env, kernels::Penalty(w.Data(), n, l1, l2, has_grad ? grad.Data() : nullptr, accumulate, ThreadsArg(info, 6)));
 }
 
 // denseForward(x, w, b | null, y, n, in, out, act, threads): y = act(x . w + b)

@@ -11,7 +11,7 @@
 
 namespace nn::binding {
 
-// sgdUpdate(w, g, n, lr): w -= lr * g
+// sgdUpdate(w, g, n, lr, threads?): w -= lr * g
 Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Float32Array w = Float32Arg(info, 0, "w");
@@ -20,11 +20,11 @@ Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
   const float lr = FiniteArg(info, 3, "lr");
   RequireLength(env, "w", w.ElementLength(), n);
   RequireLength(env, "g", g.ElementLength(), n);
-  kernels::SgdUpdate(w.Data(), g.Data(), n, lr);
+  kernels::SgdUpdate(w.Data(), g.Data(), n, lr, ThreadsArg(info, 4));
   return env.Undefined();
 }
 
-// momentumUpdate(w, g, v, n, lr, mu): v = mu * v - lr * g; w += v
+// momentumUpdate(w, g, v, n, lr, mu, threads?): v = mu * v - lr * g; w += v
 Napi::Value MomentumUpdate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Float32Array w = Float32Arg(info, 0, "w");
@@ -36,7 +36,7 @@ Napi::Value MomentumUpdate(const Napi::CallbackInfo& info) {
   RequireLength(env, "g", g.ElementLength(), n);
   RequireLength(env, "v", v.ElementLength(), n);
   RequireDisjoint(env, "v", v, "w", w);
-  kernels::MomentumUpdate(w.Data(), g.Data(), v.Data(), n, lr, mu);
+  kernels::MomentumUpdate(w.Data(), g.Data(), v.Data(), n, lr, mu, ThreadsArg(info, 6));
   return env.Undefined();
 }
 
@@ -55,37 +55,37 @@ index_t CheckBuffers(const Napi::CallbackInfo& info, std::initializer_list<std::
 
 }  // namespace
 
-// nesterovUpdate(w, g, v, n, lr, mu)
+// nesterovUpdate(w, g, v, n, lr, mu, threads?)
 Napi::Value NesterovUpdate(const Napi::CallbackInfo& info) {
   Napi::Float32Array w = Float32Arg(info, 0, "w"), g = Float32Arg(info, 1, "g"), v = Float32Arg(info, 2, "v");
   const index_t n = CheckBuffers(info, {{"w", w}, {"g", g}, {"v", v}}, 3);
   const float lr = FiniteArg(info, 4, "lr"), mu = FiniteArg(info, 5, "mu");
   RequireDisjoint(info.Env(), "v", v, "w", w);
-  kernels::NesterovUpdate(w.Data(), g.Data(), v.Data(), n, lr, mu);
+  kernels::NesterovUpdate(w.Data(), g.Data(), v.Data(), n, lr, mu, ThreadsArg(info, 6));
   return info.Env().Undefined();
 }
 
-// adagradUpdate(w, g, cache, n, lr, eps)
+// adagradUpdate(w, g, cache, n, lr, eps, threads?)
 Napi::Value AdagradUpdate(const Napi::CallbackInfo& info) {
   Napi::Float32Array w = Float32Arg(info, 0, "w"), g = Float32Arg(info, 1, "g"), c = Float32Arg(info, 2, "cache");
   const index_t n = CheckBuffers(info, {{"w", w}, {"g", g}, {"cache", c}}, 3);
   const float lr = FiniteArg(info, 4, "lr"), eps = FiniteArg(info, 5, "eps");
   RequireDisjoint(info.Env(), "cache", c, "w", w);
-  kernels::AdagradUpdate(w.Data(), g.Data(), c.Data(), n, lr, eps);
+  kernels::AdagradUpdate(w.Data(), g.Data(), c.Data(), n, lr, eps, ThreadsArg(info, 6));
   return info.Env().Undefined();
 }
 
-// rmspropUpdate(w, g, cache, n, lr, decay, eps)
+// rmspropUpdate(w, g, cache, n, lr, decay, eps, threads?)
 Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   Napi::Float32Array w = Float32Arg(info, 0, "w"), g = Float32Arg(info, 1, "g"), c = Float32Arg(info, 2, "cache");
   const index_t n = CheckBuffers(info, {{"w", w}, {"g", g}, {"cache", c}}, 3);
   const float lr = FiniteArg(info, 4, "lr"), decay = FiniteArg(info, 5, "decay"), eps = FiniteArg(info, 6, "eps");
   RequireDisjoint(info.Env(), "cache", c, "w", w);
-  kernels::RmspropUpdate(w.Data(), g.Data(), c.Data(), n, lr, decay, eps);
+  kernels::RmspropUpdate(w.Data(), g.Data(), c.Data(), n, lr, decay, eps, ThreadsArg(info, 7));
   return info.Env().Undefined();
 }
 
-// adamUpdate(w, g, m, v, n, lr, beta1, beta2, eps, step): step t >= 1 sets the bias corrections
+// adamUpdate(w, g, m, v, n, lr, beta1, beta2, eps, step, threads?): step t >= 1 sets the bias corrections
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   Napi::Float32Array w = Float32Arg(info, 0, "w"), g = Float32Arg(info, 1, "g");
   Napi::Float32Array m = Float32Arg(info, 2, "m"), v = Float32Arg(info, 3, "v");
@@ -98,7 +98,8 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   RequireDisjoint(info.Env(), "v", v, "m", m);
   const double c1 = 1.0 / (1.0 - std::pow(static_cast<double>(b1), static_cast<double>(step)));
   const double c2 = 1.0 / (1.0 - std::pow(static_cast<double>(b2), static_cast<double>(step)));
-  kernels::AdamUpdate(w.Data(), g.Data(), m.Data(), v.Data(), n, lr, b1, b2, eps, static_cast<float>(c1), static_cast<float>(c2));
+  kernels::AdamUpdate(w.Data(), g.Data(), m.Data(), v.Data(), n, lr, b1, b2, eps, static_cast<float>(c1), static_cast<float>(c2),
+                      ThreadsArg(info, 10));
   return info.Env().Undefined();
 }
 

@@ -5,8 +5,43 @@
  * table (GEMM has its own driver in gemm.cc).
  */
 #include "kernel_table.h"
+#include "thread_pool.h"
 
 namespace nn::kernels {
+namespace {
+
+// Elementwise work over flat buffers is split in chunks of at least 32K elements (a multiple of
+// 512, so Penalty's float blocks are the same whatever the split), one task per thread.
+constexpr index_t kMinChunk = 1 << 15;
+constexpr index_t kMaxTasks = 64;
+
+template <typename Body>  // body(begin, count, task)
+index_t ParallelRange(index_t n, int threads, Body body) {
+  const int resolved = threads > 0 ? threads : DefaultNumThreads();
+  index_t want = n / kMinChunk;
+  if (want > resolved) want = resolved;
+  if (want > kMaxTasks) want = kMaxTasks;
+  if (want <= 1) {
+    body(0, n, 0);
+    return 1;
+  }
+  struct Context {
+    Body* body;
+    index_t n, per;
+  } ctx{&body, n, ((n + want - 1) / want + 511) / 512 * 512};
+  const index_t tasks = (n + ctx.per - 1) / ctx.per;
+  ParallelFor(static_cast<int>(want), tasks,
+              [](index_t t, void* c) {
+                Context& x = *static_cast<Context*>(c);
+                const index_t begin = t * x.per;
+                const index_t count = x.n - begin < x.per ? x.n - begin : x.per;
+                (*x.body)(begin, count, t);
+              },
+              &ctx);
+  return tasks;
+}
+
+}  // namespace
 
 void BiasAdd(float* y, const float* bias, index_t rows, index_t cols) {
   Table().bias_add(y, bias, rows, cols);
@@ -22,9 +57,13 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
                            float* dscores) {
   return Table().softmax_xent(scores, labels, n, c, dscores);
 }
-void SgdUpdate(float* w, const float* g, index_t n, float lr) { Table().sgd_update(w, g, n, lr); }
-void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
-  Table().momentum_update(w, g, v, n, lr, mu);
+void SgdUpdate(float* w, const float* g, index_t n, float lr, int threads) {
+  const auto f = Table().sgd_update;
+  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, c, lr); });
+}
+void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu, int threads) {
+  const auto f = Table().momentum_update;
+  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, v + b, c, lr, mu); });
 }
 
 void ActivationForward(Activation act, const float* x, float* y, index_t n) { Table().activation_forward(act, x, y, n); }
@@ -42,21 +81,32 @@ void VecMul(const float* a, const float* b, float* y, index_t n) { Table().vec_m
 void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep, std::uint32_t seed) {
   Table().dropout_forward(x, y, mask, n, keep, seed);
 }
-double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate) {
-  return Table().penalty(w, n, l1, l2, grad, accumulate);
+double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate, int threads) {
+  const auto f = Table().penalty;
+  double parts[kMaxTasks] = {};
+  const index_t tasks = ParallelRange(n, threads, [&](index_t b, index_t c, index_t t) {
+    parts[t] = f(w + b, c, l1, l2, grad != nullptr ? grad + b : nullptr, accumulate);
+  });
+  double total = 0.0;
+  for (index_t t = 0; t < tasks; ++t) total += parts[t];  // in chunk order: the same for a given split
+  return total;
 }
-void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
-  Table().nesterov_update(w, g, v, n, lr, mu);
+void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu, int threads) {
+  const auto f = Table().nesterov_update;
+  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, v + b, c, lr, mu); });
 }
-void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps) {
-  Table().adagrad_update(w, g, cache, n, lr, eps);
+void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps, int threads) {
+  const auto f = Table().adagrad_update;
+  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, cache + b, c, lr, eps); });
 }
-void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay, float eps) {
-  Table().rmsprop_update(w, g, cache, n, lr, decay, eps);
+void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay, float eps, int threads) {
+  const auto f = Table().rmsprop_update;
+  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, cache + b, c, lr, decay, eps); });
 }
 void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1, float b2, float eps,
-                float c1, float c2) {
-  Table().adam_update(w, g, m, v, n, lr, b1, b2, eps, c1, c2);
+                float c1, float c2, int threads) {
+  const auto f = Table().adam_update;
+  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, m + b, v + b, c, lr, b1, b2, eps, c1, c2); });
 }
 
 }  // namespace nn::kernels

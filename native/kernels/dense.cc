@@ -32,7 +32,7 @@ Status DenseBackward(const float* x, const float* w, const float* y, const float
   Status s = Sgemm(true, false, in, out, n, 1.0f, x, in, dz, out, 0.0f, dw, out, threads);
   if (s != Status::Ok) return s;
   // the penalty's gradient added onto X^T . dZ while dW is still in this core's cache
-  *penalty = regularized ? t.penalty(w, in * out, l1, l2, dw, true) : 0.0;
+  *penalty = regularized ? Penalty(w, in * out, l1, l2, dw, true, threads) : 0.0;
   if (db != nullptr) t.bias_grad(dz, n, out, db);  // db = sum over rows of dZ
   if (dx != nullptr) s = Sgemm(false, true, n, in, out, 1.0f, dz, out, w, out, 0.0f, dx, in, threads);  // dX = dZ . W^T
   return s;

@@ -84,21 +84,23 @@ void VecMul(const float* a, const float* b, float* y, index_t n);
 void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep, std::uint32_t seed);
 // Returns l1 * sum|w| + 0.5 * l2 * sum(w^2) (L1, L2 and elastic net are special cases). When grad is
 // not null it receives l1 * sign(w) + l2 * w, added to its contents when `accumulate`, else written.
-double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate);
+double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate, int threads = 0);
 // w -= lr * g
-void SgdUpdate(float* w, const float* g, index_t n, float lr);
+void SgdUpdate(float* w, const float* g, index_t n, float lr, int threads = 0);
 // v = mu * v - lr * g; w += v
-void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);
+void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu, int threads = 0);
 // Nesterov momentum, in the "look-ahead" form: v' = mu * v - lr * g; w += -mu * v + (1 + mu) * v'.
-void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu);
+void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu, int threads = 0);
 // cache += g^2; w -= lr * g / (sqrt(cache) + eps)
-void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps);
+void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps, int threads = 0);
 // cache = decay * cache + (1 - decay) * g^2; w -= lr * g / (sqrt(cache) + eps)
-void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay, float eps);
+void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay, float eps, int threads = 0);
 // m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; w -= lr * (m * c1) / (sqrt(v * c2) + eps), where
 // c1 = 1 / (1 - b1^t) and c2 = 1 / (1 - b2^t) are the bias corrections of step t.
 void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1, float b2, float eps,
-                float c1, float c2);
+                float c1, float c2, int threads = 0);
+// (Penalty and the updates: `threads` <= 0 means the process default; buffers of at least 64K
+// elements are split in chunks over the thread pool.)
 
 // Fused dense layer. Forward: y = act(x . w + b), x: n x in, w: in x out, b: out (or null).
 Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,
