@@ -41,6 +41,8 @@ export interface NativeBinding {
   mseLoss(pred: Float32Array, target: Float32Array, n: number, c: number, dpred: Float32Array | null): number;
   /** y = a ⊙ b. */
   vecMul(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
+  /** dst row r = src row indices[r] (rows of rowLen floats); indices are bounds-checked. */
+  gatherRows(src: Float32Array, rowLen: number, indices: Int32Array, dst: Float32Array, threads?: number): void;
   /** Inverted dropout: mask = (hash(seed, i) < keep) / keep; y = x * mask. */
   dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, n: number, keep: number, seed: number): void;
   /** l1·Σ|w| + ½·l2·Σw²; grad (=|+=) l1·sign(w) + l2·w. */

@@ -10,6 +10,7 @@ import { ModelConfig, Sequential } from './models/sequential';
 import { optimizers } from './optimizers';
 import { FittedStep, fitPipeline, applyPipeline, preprocessors, restoreFitted } from './preprocess';
 import { Serialized } from './registry';
+import { native } from './native';
 import { Rng } from './rng';
 import { schedules } from './schedules';
 
@@ -143,6 +144,7 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
   const batchRows = o.sampleBatches ? o.batchSize : nTrain;
   const yWidth = classify ? 1 : c;
   const xBatch = o.sampleBatches ? new Float32Array(batchRows * d) : xTrain;
+  const batchIndex = new Int32Array(o.sampleBatches ? batchRows : 0);
   const yBatch = o.sampleBatches ? (classify ? new Int32Array(batchRows) : new Float32Array(batchRows * c)) : yTrain;
   const totalIterations = itersPerEpoch * o.epochs;
 
@@ -209,10 +211,11 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
       if (o.sampleBatches) {
         for (let r = 0; r < batchRows; r++) {
           const i = rng.int(nTrain);
-          xBatch.set(xTrain.subarray(i * d, (i + 1) * d), r * d);
+          batchIndex[r] = i;
           if (classify) yBatch[r] = yTrain[i];
           else (yBatch as Float32Array).set((yTrain as Float32Array).subarray(i * yWidth, (i + 1) * yWidth), r * yWidth);
         }
+        native.gatherRows(xTrain, d, batchIndex, xBatch, o.threads); // the rows, copied natively
       }
       cost = net.computeGradients(xBatch, yBatch, batchRows, { defaultL2: o.reg, dropoutSeed: rng.nextUint32() });
       stats.lossHistory.push(cost);

@@ -26,6 +26,7 @@ Napi::Value VecExp(const Napi::CallbackInfo& info);
 Napi::Value SvmLoss(const Napi::CallbackInfo& info);
 Napi::Value MseLoss(const Napi::CallbackInfo& info);
 Napi::Value VecMul(const Napi::CallbackInfo& info);
+Napi::Value GatherRows(const Napi::CallbackInfo& info);
 Napi::Value DropoutForward(const Napi::CallbackInfo& info);
 Napi::Value Penalty(const Napi::CallbackInfo& info);
 Napi::Value DenseForward(const Napi::CallbackInfo& info);

@@ -4,6 +4,8 @@
  * Abstract: dense-layer pieces (bias add and its gradient, ReLU forward/backward), the softmax
  * cross-entropy loss and the L2 penalty. Outputs are caller-allocated and written in place.
  */
+#include <string>
+
 #include "../kernels/nn_kernels.h"
 #include "args.h"
 #include "exports.h"
@@ -157,6 +159,29 @@ Napi::Value MseLoss(const Napi::CallbackInfo& info) {
     RequireDisjoint(env, "dpred", dpred, "target", target);
   }
   return Napi::Number::New(env, kernels::MseLoss(pred.Data(), target.Data(), n, c, has_grad ? dpred.Data() : nullptr));
+}
+
+// gatherRows(src, rowLen, indices, dst, threads?): dst row r = src row indices[r]; every index is
+// checked against the rows src holds.
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array src = Float32Arg(info, 0, "src");
+  const index_t row_len = PositiveArg(info, 1, "rowLen");
+  Napi::Int32Array idx = Int32Arg(info, 2, "indices");
+  Napi::Float32Array dst = Float32Arg(info, 3, "dst");
+  const index_t count = static_cast<index_t>(idx.ElementLength());
+  const index_t rows = static_cast<index_t>(src.ElementLength()) / row_len;
+  RequireLength(env, "dst", dst.ElementLength(), count * row_len);
+  RequireDisjoint(env, "dst", dst, "src", src);
+  const std::int32_t* ix = idx.Data();
+  for (index_t r = 0; r < count; ++r) {
+    if (ix[r] < 0 || ix[r] >= rows) {
+      ThrowCode(env, "RangeError", "NNKIT_ERR_SHAPE",
+                "Expected row index in [0, " + std::to_string(rows) + ") for indices[" + std::to_string(r) + "] but received " + std::to_string(ix[r]));
+    }
+  }
+  kernels::GatherRows(src.Data(), row_len, ix, count, dst.Data(), ThreadsArg(info, 4));
+  return env.Undefined();
 }
 
 // vecMul(a, b, y, n): y = a * b

@@ -4,6 +4,8 @@
  * Abstract: the public entry points of nn_kernels.h that are a plain jump through the dispatch
  * table (GEMM has its own driver in gemm.cc).
  */
+#include <cstring>
+
 #include "kernel_table.h"
 #include "thread_pool.h"
 
@@ -69,6 +71,36 @@ void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, flo
 void ActivationForward(Activation act, const float* x, float* y, index_t n) { Table().activation_forward(act, x, y, n); }
 void ActivationBackward(Activation act, const float* y, const float* dy, float* dx, index_t n) {
   Table().activation_backward(act, y, dy, dx, n);
+}
+void GatherRows(const float* src, index_t row_len, const std::int32_t* idx, index_t count, float* dst, int threads) {
+  struct Context {
+    const float* src;
+    index_t row_len;
+    const std::int32_t* idx;
+    index_t count, per;
+    float* dst;
+  };
+  const int resolved = threads > 0 ? threads : DefaultNumThreads();
+  index_t tasks = count * row_len / kMinChunk;  // at least 32K floats (128 KB) per task
+  if (tasks > resolved) tasks = resolved;
+  if (tasks > count) tasks = count;
+  Context ctx{src, row_len, idx, count, 0, dst};
+  if (tasks <= 1) {
+    for (index_t r = 0; r < count; ++r) std::memcpy(dst + r * row_len, src + static_cast<index_t>(idx[r]) * row_len, sizeof(float) * row_len);
+    return;
+  }
+  ctx.per = (count + tasks - 1) / tasks;
+  tasks = (count + ctx.per - 1) / ctx.per;
+  ParallelFor(static_cast<int>(tasks), tasks,
+              [](index_t t, void* c) {
+                const Context& x = *static_cast<const Context*>(c);
+                const index_t begin = t * x.per;
+                const index_t end = begin + x.per < x.count ? begin + x.per : x.count;
+                for (index_t r = begin; r < end; ++r) {
+                  std::memcpy(x.dst + r * x.row_len, x.src + static_cast<index_t>(x.idx[r]) * x.row_len, sizeof(float) * x.row_len);
+                }
+              },
+              &ctx);
 }
 void VecExp(const float* x, float* y, index_t n) { Table().vec_exp(x, y, n); }
 double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c, float* dscores) {

@@ -102,6 +102,10 @@ void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float l
 // (Penalty and the updates: `threads` <= 0 means the process default; buffers of at least 64K
 // elements are split in chunks over the thread pool.)
 
+// dst row r = src row idx[r] (rows of row_len floats), for r in [0, count): a minibatch drawn from a
+// data set. Indices must be in range (the binding checks them). Large gathers use the thread pool.
+void GatherRows(const float* src, index_t row_len, const std::int32_t* idx, index_t count, float* dst, int threads = 0);
+
 // Fused dense layer. Forward: y = act(x . w + b), x: n x in, w: in x out, b: out (or null).
 Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,
                     Activation act, int threads = 0);

@@ -24,6 +24,10 @@ describe('binding argument checks', () => {
     ['softmax: labels not Int32Array', () => native.softmaxCrossEntropy(f(6), new Uint8Array(2) as unknown as Int32Array, 2, 3, null), 'TypeError', 'NNKIT_ERR_ARG', 'Expected Int32Array for labels but received a typed array of another element type'],
     ['softmax: n = 0', () => native.softmaxCrossEntropy(f(6), new Int32Array(2), 0, 3, null), 'TypeError', 'NNKIT_ERR_ARG', 'Expected positive integer for n but received 0'],
     ['softmax: dscores short', () => native.softmaxCrossEntropy(f(6), new Int32Array(2), 2, 3, f(5)), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 6 elements for dscores but received 5'],
+    ['gatherRows: index past the rows', () => native.gatherRows(f(6), 3, new Int32Array([1, 2]), f(6)), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected row index in [0, 2) for indices[1] but received 2'],
+    ['gatherRows: negative index', () => native.gatherRows(f(6), 3, new Int32Array([-1]), f(3)), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected row index in [0, 2) for indices[0] but received -1'],
+    ['gatherRows: dst short', () => native.gatherRows(f(6), 3, new Int32Array([0, 1]), f(5)), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 6 elements for dst but received 5'],
+    ['gatherRows: rowLen 0', () => native.gatherRows(f(6), 0, new Int32Array([0]), f(3)), 'TypeError', 'NNKIT_ERR_ARG', 'Expected positive integer for rowLen but received 0'],
     ['penalty: NaN l2', () => native.penalty(f(3), 3, 0, NaN, null, false), 'TypeError', 'NNKIT_ERR_ARG', 'Expected finite number for l2 but received NaN'],
     ['penalty: grad aliases w', () => { const w = f(3); native.penalty(w, 3, 0, 1, w, false); }, 'RangeError', 'NNKIT_ERR_ARG', 'Expected grad not to share memory with w'],
     ['denseForward: y short', () => native.denseForward(f(6), f(6), null, f(3), 2, 3, 2, 0, 0), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for y but received 3'],
@@ -49,5 +53,19 @@ describe('binding argument checks', () => {
   it('subarray views are bounded by their own length, not the buffer\'s', () => {
     const buffer = f(100);
     expect(() => native.activationForward(1, buffer.subarray(10, 20), buffer.subarray(10, 20), 11)).toThrow(expect.objectContaining({ code: 'NNKIT_ERR_SHAPE' }));
+  });
+});
+
+describe('gatherRows', () => {
+  it('copies the indexed rows, on one thread or several', () => {
+    for (const [rows, len, count] of [[5, 3, 4], [300, 3072, 256], [7, 1, 7]]) {
+      const src = Float32Array.from({ length: rows * len }, (_, i) => i * 0.5);
+      const idx = Int32Array.from({ length: count }, (_, r) => (r * 7 + 3) % rows);
+      for (const threads of [1, 2]) {
+        const dst = new Float32Array(count * len).fill(NaN);
+        native.gatherRows(src, len, idx, dst, threads);
+        for (let r = 0; r < count; r++) expect(dst.subarray(r * len, (r + 1) * len)).toEqual(src.subarray(idx[r] * len, (idx[r] + 1) * len));
+      }
+    }
   });
 });
