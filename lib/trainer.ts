@@ -251,6 +251,12 @@ export function prepareJob(model: Sequential, data: TrainData, options: TrainOpt
     yVal = classify ? is.labels(data.yVal, 'yVal', nVal, c) : (data.yVal as Float32Array);
   }
 
+  // A NaN or Inf in the data would surface as a 'nan' stop blamed on the learning rate: refuse it here.
+  requireFinite(xTrain, 'xTrain');
+  if (!classify) requireFinite(yTrain as Float32Array, 'yTrain');
+  if (xVal !== null) requireFinite(xVal, 'xVal');
+  if (yVal !== null && !classify) requireFinite(yVal as Float32Array, 'yVal');
+
   return {
     model: { config: model.toConfig(), params: model.params.slice(), preprocess: model.preprocess.map(fittedToData) },
     data: { xTrain, yTrain, xVal, yVal },
@@ -264,4 +270,11 @@ export function prepareJob(model: Sequential, data: TrainData, options: TrainOpt
       }),
     },
   };
+}
+
+function requireFinite(a: Float32Array, name: string): void {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v - v !== 0) throw new NnError('NNKIT_ERR_DATA', `Expected finite values for ${name} but received ${v} at index ${i}`);
+  }
 }

@@ -87,6 +87,11 @@ describe('train: the lecture\'s ClassifierTrainer', () => {
     await expect(train(model, data, { epoch: 3 } as object)).rejects.toMatchObject({ code: 'NNKIT_ERR_ARG' });
     await expect(train(model, { xTrain: new Float32Array(65), yTrain: [0] })).rejects.toMatchObject({ code: 'NNKIT_ERR_SHAPE' });
     await expect(train(model, { xTrain: new Float32Array(64), yTrain: [10] })).rejects.toMatchObject({ code: 'NNKIT_ERR_LABEL' });
+    const bad = new Float32Array(64 * 2);
+    bad[70] = NaN;
+    await expect(train(model, { xTrain: bad, yTrain: [0, 1] })).rejects.toMatchObject({ code: 'NNKIT_ERR_DATA', message: 'Expected finite values for xTrain but received NaN at index 70' });
+    bad[70] = -Infinity;
+    await expect(train(model, { xTrain: new Float32Array(128), yTrain: [0, 1], xVal: bad, yVal: [1, 0] })).rejects.toMatchObject({ code: 'NNKIT_ERR_DATA', message: 'Expected finite values for xVal but received -Infinity at index 70' });
   });
 });
 
