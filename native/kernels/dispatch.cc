@@ -111,7 +111,7 @@ KernelTable MakeTable(Isa isa) {
     t.mr = avx512::kMr;
     t.nr = avx512::kNr;
     t.kc = 256;
-    t.nc = 4096;
+    t.nc = 512;
     t.bias_add = avx512::BiasAdd;
     t.bias_grad = avx512::BiasGrad;
     t.relu_forward = avx512::ReluForward;
