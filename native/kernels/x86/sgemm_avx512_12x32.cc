@@ -19,6 +19,13 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   __m512 acc[kMr][2];
 #pragma GCC unroll 12
   for (int i = 0; i < kMr; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  // C's tile is read (beta != 0) or written after the loop: start bringing its lines in now
+#pragma GCC unroll 12
+  for (int i = 0; i < kMr; ++i) {
+    if (i >= m) break;
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+  }
   const index_t row = kUnitCol ? rs : 1;
   const index_t step = kUnitCol ? 1 : cs;
   for (index_t p = 0; p < k; ++p) {
