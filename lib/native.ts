@@ -41,6 +41,8 @@ export interface NativeBinding {
   mseLoss(pred: Float32Array, target: Float32Array, n: number, c: number, dpred: Float32Array | null): number;
   /** y = a ⊙ b. */
   vecMul(a: Float32Array, b: Float32Array, y: Float32Array, n: number): void;
+  /** Puts the calling thread in the SCHED_IDLE class (Linux): for training threads. True when done. */
+  lowerThreadPriority(): boolean;
   /** dst row r = src row indices[r] (rows of rowLen floats); indices are bounds-checked. */
   gatherRows(src: Float32Array, rowLen: number, indices: Int32Array, dst: Float32Array, threads?: number): void;
   /** Inverted dropout: mask = (hash(seed, i) < keep) / keep; y = x * mask. */

@@ -5,12 +5,15 @@
  * per iteration.
  */
 import { parentPort, workerData } from 'worker_threads';
+import { native } from './native';
 import { Job, runLoop } from './train_loop';
 
 const { job, abort } = workerData as { job: Job; abort: Int32Array };
 const port = parentPort as NonNullable<typeof parentPort>;
 
 try {
+  // a background thread: the host's event loop, when it wakes, runs before training work
+  native.lowerThreadPriority();
   const outcome = runLoop(job, {
     shouldAbort: () => Atomics.load(abort, 0) !== 0,
     onEpoch: (info) => port.postMessage({ type: 'epoch', info }),

@@ -41,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("svmLoss", Napi::Function::New(env, nn::binding::SvmLoss, "svmLoss"));
   exports.Set("mseLoss", Napi::Function::New(env, nn::binding::MseLoss, "mseLoss"));
   exports.Set("vecMul", Napi::Function::New(env, nn::binding::VecMul, "vecMul"));
+  exports.Set("lowerThreadPriority", Napi::Function::New(env, nn::binding::LowerThreadPriority, "lowerThreadPriority"));
   exports.Set("gatherRows", Napi::Function::New(env, nn::binding::GatherRows, "gatherRows"));
   exports.Set("dropoutForward", Napi::Function::New(env, nn::binding::DropoutForward, "dropoutForward"));
   exports.Set("penalty", Napi::Function::New(env, nn::binding::Penalty, "penalty"));

@@ -102,6 +102,22 @@ describe('train: jobs', () => {
     expect(same(together[0].model.params, together[1].model.params)).toBe(false);
   });
 
+  (process.platform === 'linux' ? it : it.skip)('the training thread runs in the SCHED_IDLE class, the main thread does not', async () => {
+    const data = await digitsSplit();
+    const policies = () => fs.readdirSync('/proc/self/task').map((tid) => {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+      return { tid: Number(tid), policy: Number(fields[41 - 3]) }; // field 41: scheduling policy
+    });
+    let during: Array<{ tid: number; policy: number }> = [];
+    await train(net(64), data, { epochs: 3, onEpoch: ({ epoch }) => {
+      if (epoch === 1) during = policies();
+    } });
+    const SCHED_IDLE = 5;
+    expect(during.some((t) => t.policy === SCHED_IDLE)).toBe(true);
+    expect(during.find((t) => t.tid === process.pid)?.policy).toBe(0);
+  });
+
   it('reports progress and epochs to callbacks; the caller\'s model and data are untouched', async () => {
     const data = await digitsSplit();
     const model = net(64);

@@ -16,6 +16,7 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value FmaPeak(const Napi::CallbackInfo& info);
 Napi::Value SgemmBench(const Napi::CallbackInfo& info);
+Napi::Value LowerThreadPriority(const Napi::CallbackInfo& info);
 // layers.cc
 Napi::Value BiasAdd(const Napi::CallbackInfo& info);
 Napi::Value BiasGrad(const Napi::CallbackInfo& info);

@@ -72,4 +72,9 @@ Napi::Value SgemmBench(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, kernels::TimeSgemm(ta, tb, m, n, k, a.Data(), lda, b.Data(), ldb, c.Data(), ldc, threads, min_seconds));
 }
 
+// lowerThreadPriority(): the calling thread becomes a background thread (SCHED_IDLE) -> done?
+Napi::Value LowerThreadPriority(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), kernels::MakeCurrentThreadIdle());
+}
+
 }  // namespace nn::binding

@@ -10,11 +10,19 @@
 #include "thread_pool.h"
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <emmintrin.h>
@@ -109,6 +117,7 @@ class Pool {
   }
 
   void WorkerLoop() {
+    LowerCurrentThreadPriority(kBackgroundNice);
     for (;;) {
       Job* job = nullptr;
       // Spin a little first: training issues kernel calls back to back.
@@ -181,6 +190,29 @@ void ParallelFor(int threads, index_t tasks, ParallelTask task, void* context) {
     return;
   }
   ThePool().Run(threads, tasks, task, context);
+}
+
+bool LowerCurrentThreadPriority(int delta) {
+#if defined(__linux__)
+  // On Linux the nice value is per thread: PRIO_PROCESS with a thread id changes that thread only.
+  const id_t tid = static_cast<id_t>(syscall(SYS_gettid));
+  errno = 0;
+  const int current = getpriority(PRIO_PROCESS, tid);
+  if (current == -1 && errno != 0) return false;
+  return setpriority(PRIO_PROCESS, tid, current + delta) == 0;
+#else
+  (void)delta;
+  return false;
+#endif
+}
+
+bool MakeCurrentThreadIdle() {
+#if defined(__linux__)
+  sched_param param{};
+  return sched_setscheduler(static_cast<pid_t>(syscall(SYS_gettid)), SCHED_IDLE, &param) == 0;
+#else
+  return false;
+#endif
 }
 
 }  // namespace nn::kernels
