@@ -158,6 +158,11 @@ export class Sequential {
 
   /** Attaches fitted preprocessing (the trainer does this); its output width must be inputSize. */
   setPreprocess(steps: readonly FittedStep[]): void {
+    for (let i = 1; i < steps.length; i++) {
+      if (steps[i].inputSize !== steps[i - 1].outputSize) {
+        throw is.shapeError(`preprocessing step ${i} input width`, `${steps[i - 1].outputSize} (step ${i - 1}'s output)`, steps[i].inputSize);
+      }
+    }
     if (steps.length > 0 && steps[steps.length - 1].outputSize !== this.inputSize) {
       throw is.shapeError('preprocessing output width', `inputSize ${this.inputSize}`, steps[steps.length - 1].outputSize);
     }
@@ -282,8 +287,9 @@ export class Sequential {
     return ws.acts;
   }
 
-  /** Every layer's output on x with dropout off (prediction mode), for diagnostics. */
-  layerOutputs(x: Float32Array): Float32Array[] {
+  /** Every layer's output on raw input x with dropout off (prediction mode), for diagnostics. */
+  layerOutputs(raw: Float32Array): Float32Array[] {
+    const x = this.prepare(raw);
     const n = this.rows(x);
     const outputs: Float32Array[] = [];
     let input = x;
