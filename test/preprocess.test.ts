@@ -115,6 +115,19 @@ describe('preprocessing fitted on training data', () => {
     expect(() => back.predict(new Float32Array(20))).toThrow(expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: 'Expected a multiple of the raw input size 64 for x.length but received 20' }));
   });
 
+  it('steps chain: standardize then pca(16), fitted in turn, saved and applied in order', async () => {
+    const data = split(await loadDigits(), { valFraction: 0.2, seed: 1 });
+    const model = new Sequential({ inputSize: 16, layers: [dense(10)], seed: 1 });
+    const r = await train(model, data, { epochs: 3, learningRate: 1e-2, preprocess: [preprocess.standardize(), preprocess.pca(16)] });
+    expect(r.bestModel.preprocess.map((s) => [s.name, s.inputSize, s.outputSize])).toEqual([['standardize', 64, 64], ['pca', 64, 16]]);
+    const file = path.join(tmp, 'chain.nnk');
+    await r.bestModel.save(file);
+    const back = await Sequential.load(file);
+    expect(back.evaluate(data.xVal, data.yVal).accuracy).toBe(r.bestValAcc);
+    const [st, pc] = back.preprocess;
+    expect(() => back.setPreprocess([pc, st])).toThrow(expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: "Expected 16 (step 0's output) for preprocessing step 1 input width but received 64" }));
+  });
+
   it('registry round trip and argument errors', () => {
     for (const step of [preprocess.center(), preprocess.standardize(), preprocess.pca(7), preprocess.whiten({ epsilon: 0.1, zca: true, components: 3 })]) {
       const again = preprocessors.deserialize(JSON.parse(JSON.stringify(preprocessors.serialize(step))));
