@@ -52,6 +52,7 @@ KernelTable MakeTable(Isa isa) {
   KernelTable t{};
   t.isa = Isa::Scalar;
   t.sgemm_ukr = ref::SgemmUkr;
+  t.sgemm_narrow = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
   t.kc = 256;
@@ -108,6 +109,7 @@ KernelTable MakeTable(Isa isa) {
   if (isa >= Isa::Avx512) {
     t.isa = Isa::Avx512;
     t.sgemm_ukr = avx512::SgemmUkr;
+    t.sgemm_narrow = avx512::SgemmNarrow;
     t.mr = avx512::kMr;
     t.nr = avx512::kNr;
     t.kc = 256;

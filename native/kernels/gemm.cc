@@ -54,6 +54,7 @@ class Scratch {
 thread_local Scratch t_pack_b;
 thread_local Scratch t_panel_a;
 thread_local Scratch t_partial;
+thread_local Scratch t_narrow;
 
 inline index_t Min(index_t a, index_t b) { return a < b ? a : b; }
 inline index_t Max(index_t a, index_t b) { return a > b ? a : b; }
@@ -249,6 +250,32 @@ Status GemmBlock(const GemmArgs& g) {
   return Status::Ok;
 }
 
+// GemmBlock, with the last r <= 4 columns of a narrow product (16 < n <= 128, n = 16q + r) given to
+// the ISA's narrow kernel where it has one: in the micro-kernel they would fill a whole 16-lane
+// vector of every rank-1 update (N = 50 uses 64 lanes for 50 columns).
+Status GemmBlockNarrow(const GemmArgs& g) {
+  const KernelTable& t = Table();
+  const int r = static_cast<int>(g.n % 16);
+  if (t.sgemm_narrow == nullptr || g.n <= 16 || g.n > 128 || r == 0 || r > 4) return GemmBlock(g);
+  GemmArgs main = g;
+  main.n = g.n - r;
+  const Status s = GemmBlock(main);
+  if (s != Status::Ok) return s;
+  float* bc = t_narrow.Get(static_cast<std::size_t>(r * g.k + r * g.m));
+  if (bc == nullptr) return Status::OutOfMemory;
+  for (int j = 0; j < r; ++j) {
+    const index_t col = main.n + j;
+    float* d = bc + j * g.k;
+    if (g.trans_b) {
+      std::memcpy(d, g.b + col * g.ldb, sizeof(float) * static_cast<std::size_t>(g.k));
+    } else {
+      for (index_t p = 0; p < g.k; ++p) d[p] = g.b[p * g.ldb + col];
+    }
+  }
+  t.sgemm_narrow(g.trans_a, g.m, r, g.k, g.alpha, g.a, g.lda, bc, g.beta, g.c + main.n, g.ldc, bc + r * g.k);
+  return Status::Ok;
+}
+
 enum class Split { M, N, K };
 
 struct ParallelGemm {
@@ -289,7 +316,7 @@ void RunPart(index_t part, void* context) {
       break;
     }
   }
-  pg.status[part] = GemmBlock(g);
+  pg.status[part] = GemmBlockNarrow(g);
 }
 
 }  // namespace
@@ -306,7 +333,7 @@ Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float 
   if (threads <= 0) threads = DefaultNumThreads();
   const double fma = static_cast<double>(m) * n * k;
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
-  if (parts <= 1) return GemmBlock(pg.g);
+  if (parts <= 1) return GemmBlockNarrow(pg.g);
 
   // Choose the split that duplicates the least: along M every part packs all of B (k * n);
   // along N every part reads all of A (m * k); along K the partial products cost m * n each.
@@ -328,7 +355,7 @@ Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float 
     pg.chunk = (k + parts - 1) / parts;
     parts = (k + pg.chunk - 1) / pg.chunk;
   } else {
-    return GemmBlock(pg.g);
+    return GemmBlockNarrow(pg.g);
   }
   pg.parts = parts;
 

@@ -20,10 +20,15 @@ namespace nn::kernels {
 using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
                           index_t ldc, int m, int n, float alpha, float beta);
 
+// The last r <= 4 columns of a product (see x86/sgemm_avx512_12x32.cc); null where an ISA has none.
+using SgemmNarrow = void (*)(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
+                             const float* bc, float beta, float* c, index_t ldc, float* scratch);
+
 struct KernelTable {
   Isa isa;
   // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
   SgemmUkr sgemm_ukr;
+  SgemmNarrow sgemm_narrow;
   int mr, nr;
   index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
   void (*bias_add)(float*, const float*, index_t, index_t);
@@ -86,6 +91,10 @@ const KernelTable& Table();
 NN_DECLARE_ISA_KERNELS(ref)
 NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
+namespace avx512 {
+void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
+                 float beta, float* c, index_t ldc, float* scratch);
+}
 
 #undef NN_DECLARE_ISA_KERNELS
 

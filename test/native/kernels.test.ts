@@ -62,6 +62,17 @@ describe(`kernels on the ${native.isa} path`, () => {
           }
         }
       });
+      it(`${op}: narrow widths 16q + r (r <= 4: the AVX-512 narrow-column path), with alpha, beta and padding`, () => {
+        for (const n of [17, 18, 20, 50, 52, 100, 116, 132]) {
+          for (const [m, k] of [[1, 50], [77, 1], [100, 300], [13, 17]]) {
+            run(ta, tb, m, n, k, 1, 0);
+            run(ta, tb, m, n, k, 0.5, 1, 2);
+          }
+        }
+        const c = new Float32Array(9 * 50).fill(NaN); // beta = 0: C not read, also in the last columns
+        linalg.sgemm(ta, tb, 9, 50, 33, 1, randomArray(9 * 33, rng), ta ? 9 : 33, randomArray(33 * 50, rng), tb ? 33 : 50, 0, c, 50);
+        expect(c.every(Number.isFinite)).toBe(true);
+      });
       it(`${op}: large shapes crossing the cache blocks (k > KC, m > MC, n > NC)`, () => {
         run(ta, tb, 300, 130, 600, 1, 0);
         run(ta, tb, 3, 4200, 5, 0.5, 1);

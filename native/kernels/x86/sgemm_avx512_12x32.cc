@@ -8,12 +8,16 @@
  */
 #include <immintrin.h>
 
+#include <cstring>
+
 #include "../kernel_table.h"
 
 namespace nn::kernels::avx512 {
 namespace {
 
-template <bool kUnitCol>
+// kZ = 2: the full 12 x 32 tile; kZ = 1: a sliver at most 16 columns wide (the remainder of N),
+// where the second half of each rank-1 update would only multiply zero padding.
+template <bool kUnitCol, int kZ>
 void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
             int n, float alpha, float beta) {
   __m512 acc[kMr][2];
@@ -30,13 +34,13 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   const index_t step = kUnitCol ? 1 : cs;
   for (index_t p = 0; p < k; ++p) {
     const __m512 b0 = _mm512_load_ps(b);
-    const __m512 b1 = _mm512_load_ps(b + 16);
+    const __m512 b1 = kZ == 2 ? _mm512_load_ps(b + 16) : b0;
     const float* ap = a + p * step;
 #pragma GCC unroll 12
     for (int i = 0; i < kMr; ++i) {
       const __m512 ai = _mm512_set1_ps(ap[i * row]);
       acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      if (kZ == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     b += kNr;
   }
@@ -64,8 +68,78 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
 
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta) {
-  if (cs_a == 1) Kernel<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-  else Kernel<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  if (n <= 16) {
+    if (cs_a == 1) Kernel<true, 1>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    else Kernel<false, 1>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  } else {
+    if (cs_a == 1) Kernel<true, 2>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    else Kernel<false, 2>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  }
+}
+
+// The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
+// otherwise take a whole 16-lane vector of every rank-1 update): C[:, 0:r] = alpha op(A) Bc +
+// beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * k + p]). Vectorized along K when
+// A's rows are contiguous (dot products), along M when A is transposed (AXPYs into `scratch`,
+// r x m floats). beta == 0: C is not read.
+void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
+                 float beta, float* c, index_t ldc, float* scratch) {
+  const bool beta0 = beta == 0.0f;
+  if (!trans_a) {
+    const index_t kv = k / 16 * 16;
+    const __mmask16 tail = static_cast<__mmask16>((1u << (k - kv)) - 1u);
+    for (index_t i = 0; i < m; ++i) {
+      const float* ai = a + i * lda;
+      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+      for (index_t p = 0; p < kv; p += 16) {
+        const __m512 av = _mm512_loadu_ps(ai + p);
+        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bc + j * k + p), acc[j]);
+      }
+      if (tail != 0) {
+        const __m512 av = _mm512_maskz_loadu_ps(tail, ai + kv);
+        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(tail, bc + j * k + kv), acc[j]);
+      }
+      float* ci = c + i * ldc;
+      for (int j = 0; j < r; ++j) {
+        const float v = alpha * _mm512_reduce_add_ps(acc[j]);
+        ci[j] = beta0 ? v : v + beta * ci[j];
+      }
+    }
+    return;
+  }
+  // op(A)(i, p) = a[p * lda + i]: column j of the result is sum_p bc[j][p] * (row p of A), taken
+  // 64 rows of the result at a time with the r x 4 accumulators in registers over all of K.
+  (void)scratch;
+  for (index_t i0 = 0; i0 < m; i0 += 64) {
+    __mmask16 mask[4];
+    for (int z = 0; z < 4; ++z) {
+      const index_t left = m - i0 - 16 * z;
+      mask[z] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
+    }
+    __m512 acc[4][4];
+    for (int j = 0; j < 4; ++j)
+      for (int z = 0; z < 4; ++z) acc[j][z] = _mm512_setzero_ps();
+    for (index_t p = 0; p < k; ++p) {
+      const float* ap = a + p * lda + i0;
+      __m512 av[4];
+      for (int z = 0; z < 4; ++z) av[z] = _mm512_maskz_loadu_ps(mask[z], ap + 16 * z);
+      for (int j = 0; j < r; ++j) {
+        const __m512 bj = _mm512_set1_ps(bc[j * k + p]);
+        for (int z = 0; z < 4; ++z) acc[j][z] = _mm512_fmadd_ps(av[z], bj, acc[j][z]);
+      }
+    }
+    alignas(64) float out[4][64];
+    for (int j = 0; j < r; ++j)
+      for (int z = 0; z < 4; ++z) _mm512_store_ps(out[j] + 16 * z, acc[j][z]);
+    const index_t rows = m - i0 < 64 ? m - i0 : 64;
+    for (index_t i = 0; i < rows; ++i) {
+      float* ci = c + (i0 + i) * ldc;
+      for (int j = 0; j < r; ++j) {
+        const float v = alpha * out[j][i];
+        ci[j] = beta0 ? v : v + beta * ci[j];
+      }
+    }
+  }
 }
 
 }  // namespace nn::kernels::avx512
