@@ -16,16 +16,18 @@ namespace nn::kernels::avx512 {
 namespace {
 
 // kZ = 2: the full 12 x 32 tile; kZ = 1: a sliver at most 16 columns wide (the remainder of N),
-// where the second half of each rank-1 update would only multiply zero padding.
-template <bool kUnitCol, int kZ>
+// where the second half of each rank-1 update would only multiply zero padding. kM: the rows
+// computed, 12, or 8 / 4 for the short last row panel (M = 100 leaves 4 rows, M = 128 leaves 8).
+template <bool kUnitCol, int kZ, int kM>
 void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
             int n, float alpha, float beta) {
-  __m512 acc[kMr][2];
+  static_assert(kM <= kMr, "at most MR rows");
+  __m512 acc[kM][2];
 #pragma GCC unroll 12
-  for (int i = 0; i < kMr; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int i = 0; i < kM; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   // C's tile is read (beta != 0) or written after the loop: start bringing its lines in now
 #pragma GCC unroll 12
-  for (int i = 0; i < kMr; ++i) {
+  for (int i = 0; i < kM; ++i) {
     if (i >= m) break;
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
@@ -37,7 +39,7 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
     const __m512 b1 = kZ == 2 ? _mm512_load_ps(b + 16) : b0;
     const float* ap = a + p * step;
 #pragma GCC unroll 12
-    for (int i = 0; i < kMr; ++i) {
+    for (int i = 0; i < kM; ++i) {
       const __m512 ai = _mm512_set1_ps(ap[i * row]);
       acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
       if (kZ == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
@@ -50,7 +52,7 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   const __mmask16 k1 = static_cast<__mmask16>((1u << n1) - 1u);
   const bool beta0 = beta == 0.0f;
 #pragma GCC unroll 12
-  for (int i = 0; i < kMr; ++i) {
+  for (int i = 0; i < kM; ++i) {
     if (i >= m) break;
     float* ci = c + i * ldc;
     __m512 r0 = _mm512_mul_ps(valpha, acc[i][0]);
@@ -68,12 +70,16 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
 
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta) {
-  if (n <= 16) {
-    if (cs_a == 1) Kernel<true, 1>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-    else Kernel<false, 1>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  const bool unit = cs_a == 1;
+  if (m > 8) {
+    if (n <= 16) (unit ? Kernel<true, 1, 12> : Kernel<false, 1, 12>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    else (unit ? Kernel<true, 2, 12> : Kernel<false, 2, 12>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  } else if (m > 4) {
+    if (n <= 16) (unit ? Kernel<true, 1, 8> : Kernel<false, 1, 8>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    else (unit ? Kernel<true, 2, 8> : Kernel<false, 2, 8>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
   } else {
-    if (cs_a == 1) Kernel<true, 2>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-    else Kernel<false, 2>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    if (n <= 16) (unit ? Kernel<true, 1, 4> : Kernel<false, 1, 4>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    else (unit ? Kernel<true, 2, 4> : Kernel<false, 2, 4>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
   }
 }
 
