@@ -3,8 +3,10 @@
  *
  * Abstract: AVX-512F GEMM micro-kernel with a 12 x 32 register tile (24 zmm accumulators, two
  * zmm loads of packed B and twelve broadcasts of A per rank-1 update). A is read in place
- * through its strides, as in the AVX2 kernel. Edge tiles store through lane masks. Compiled
- * with the AVX-512 flags only; helpers have internal linkage.
+ * through its strides, as in the AVX2 kernel. Edge tiles store through lane masks; a sliver of at
+ * most 16 columns and a last row panel of at most 8 or 4 rows use narrower tiles, and the last
+ * 1-4 columns of a narrow product have a kernel of their own (SgemmNarrow). Compiled with the
+ * AVX-512 flags only; helpers have internal linkage.
  */
 #include <immintrin.h>
 
