@@ -3,6 +3,8 @@
  * only, plus V8's deterministic Math.log/cos/sqrt for Gaussians: the same seed gives the same
  * numbers on every machine.
  */
+import * as is from './is';
+
 export class Rng {
   private s0: number;
   private s1: number;
@@ -35,7 +37,7 @@ export class Rng {
   setState(state: Array<number | null>): void {
     if (!Array.isArray(state) || state.length !== 5 || !state.slice(0, 4).every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32) ||
       !(state[4] === null || Number.isFinite(state[4]))) {
-      throw new TypeError('Expected an Rng state (4 words and a spare) for state');
+      throw is.invalid('state', 'Rng state (4 unsigned 32-bit words and a spare Gaussian or null)', state);
     }
     [this.s0, this.s1, this.s2, this.s3] = state as number[];
     this.spare = state[4];

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import { NnError } from './errors';
-import { decodeModelFile, TensorEntry, writeFileAtomicSync } from './io/modelfile';
+import { readModelFile, TensorEntry, writeFileAtomic } from './io/modelfile';
 import { ModelConfig, Sequential } from './models/sequential';
 import { optimizers } from './optimizers';
 import { FittedStep, fitPipeline, applyPipeline, preprocessors, restoreFitted } from './preprocess';
@@ -109,7 +109,7 @@ export function fittedFromData(d: FittedData[], source: string): FittedStep[] {
   return d.map((f) => restoreFitted(f.name, f.config, f.state, source));
 }
 
-export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
+export async function runLoop(job: Job, hooks: LoopHooks): Promise<LoopOutcome> {
   const o = job.options;
   const net = Sequential.fromConfig(job.model.config);
   net.params.set(job.model.params);
@@ -142,11 +142,26 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
   const rng = new Rng(o.seed);
   const itersPerEpoch = o.sampleBatches ? Math.max(1, Math.floor(nTrain / o.batchSize)) : 1;
   const batchRows = o.sampleBatches ? o.batchSize : nTrain;
-  const yWidth = classify ? 1 : c;
   const xBatch = o.sampleBatches ? new Float32Array(batchRows * d) : xTrain;
   const batchIndex = new Int32Array(o.sampleBatches ? batchRows : 0);
   const yBatch = o.sampleBatches ? (classify ? new Int32Array(batchRows) : new Float32Array(batchRows * c)) : yTrain;
   const totalIterations = itersPerEpoch * o.epochs;
+  // Train accuracy at each epoch end: on all samples when there are at most 1000, else on 1000
+  // drawn with replacement (gathered into buffers made once).
+  const accRows = Math.min(nTrain, TRAIN_ACC_SAMPLES);
+  const accIndex = new Int32Array(nTrain > TRAIN_ACC_SAMPLES ? accRows : 0);
+  const accX = nTrain > TRAIN_ACC_SAMPLES ? new Float32Array(accRows * d) : xTrain;
+  const accY = nTrain > TRAIN_ACC_SAMPLES ? new Int32Array(accRows) : (yTrain as Int32Array);
+  const trainAccuracy = (r: Rng): number => {
+    if (nTrain > TRAIN_ACC_SAMPLES) {
+      for (let k = 0; k < accRows; k++) {
+        accIndex[k] = r.int(nTrain);
+        accY[k] = yTrain[accIndex[k]];
+      }
+      native.gatherRows(xTrain, d, accIndex, accX, o.threads);
+    }
+    return net.evaluateFeatures(accX, accY).accuracy;
+  };
 
   const stats: Stats = { lossHistory: [], trainAccHistory: [], valAccHistory: [], valLossHistory: [], lrHistory: [] };
   let bestParams = net.params.slice(); // before the first epoch ends: the initial parameters
@@ -159,7 +174,7 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
 
   // Resume: the checkpoint's parameters, optimizer state, RNG, counters and best model.
   if (o.checkpoint !== null && o.resume && fs.existsSync(o.checkpoint)) {
-    const file = decodeModelFile(fs.readFileSync(o.checkpoint), o.checkpoint);
+    const file = await readModelFile(o.checkpoint);
     const ck = file.header.checkpoint as CheckpointSection | undefined;
     if (ck === undefined) throw new NnError('NNKIT_ERR_MODEL_FILE', `Expected a checkpoint section for model file '${o.checkpoint}' but received a plain model file`);
     if (JSON.stringify(file.header.model) !== JSON.stringify(job.model.config)) {
@@ -213,9 +228,9 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
           const i = rng.int(nTrain);
           batchIndex[r] = i;
           if (classify) yBatch[r] = yTrain[i];
-          else (yBatch as Float32Array).set((yTrain as Float32Array).subarray(i * yWidth, (i + 1) * yWidth), r * yWidth);
         }
         native.gatherRows(xTrain, d, batchIndex, xBatch, o.threads); // the rows, copied natively
+        if (!classify) native.gatherRows(yTrain as Float32Array, c, batchIndex, yBatch as Float32Array, o.threads);
       }
       cost = net.computeGradients(xBatch, yBatch, batchRows, { defaultL2: o.reg, dropoutSeed: rng.nextUint32() });
       stats.lossHistory.push(cost);
@@ -238,7 +253,7 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
     }
 
     // Epoch end: accuracy on (up to 1000) training samples and on the validation set, then decay.
-    const trainAcc = classify ? accuracyOnSubset(net, xTrain, yTrain as Int32Array, nTrain, rng) : NaN;
+    const trainAcc = classify ? trainAccuracy(rng) : NaN;
     const valEval = hasVal ? net.evaluateFeatures(xVal as Float32Array, yVal as Int32Array | Float32Array) : null;
     const valAcc = valEval !== null ? valEval.accuracy : NaN;
     const valLoss = valEval !== null ? valEval.loss : NaN;
@@ -265,7 +280,7 @@ export function runLoop(job: Job, hooks: LoopHooks): LoopOutcome {
     }
     hooks.onEpoch({ epoch, epochs: o.epochs, cost, trainAcc, valAcc, lr });
     if (o.checkpoint !== null) {
-      writeCheckpoint(o.checkpoint, net, bestParams, optimizer, {
+      await writeCheckpoint(o.checkpoint, net, bestParams, optimizer, {
         epoch, rng: rng.getState(), firstCost, bestValAcc: finiteOrNull(bestValAcc), bestValLoss: finiteOrNull(bestValLoss),
         bestCost: finiteOrNull(bestCost), diagnosis, stats: jsonStats(stats),
         optimizer: { name: optimizer.name, t: 0, buffers: [] },
@@ -310,8 +325,8 @@ function jsonStats(stats: Stats): Record<keyof Stats, Array<number | null>> {
 }
 
 /** The checkpoint: a model file (loadable with Sequential.load) plus the training position. */
-function writeCheckpoint(file: string, net: Sequential, bestParams: Float32Array, optimizer: ReturnType<typeof optimizers.deserialize>,
-  section: CheckpointSection): void {
+async function writeCheckpoint(file: string, net: Sequential, bestParams: Float32Array, optimizer: ReturnType<typeof optimizers.deserialize>,
+  section: CheckpointSection): Promise<void> {
   const state = optimizer.getState();
   const tensors: TensorEntry[] = [{ name: 'checkpoint.bestParams', shape: [bestParams.length], data: bestParams }];
   for (const [key, value] of Object.entries(state)) {
@@ -322,19 +337,5 @@ function writeCheckpoint(file: string, net: Sequential, bestParams: Float32Array
       section.optimizer.t = value;
     }
   }
-  writeFileAtomicSync(file, net.encode({ checkpoint: section }, tensors));
-}
-
-/** Accuracy on all samples when there are at most 1000, else on 1000 drawn with replacement. */
-function accuracyOnSubset(net: Sequential, x: Float32Array, y: Int32Array, n: number, rng: Rng): number {
-  if (n <= TRAIN_ACC_SAMPLES) return net.evaluateFeatures(x, y).accuracy;
-  const d = net.inputSize;
-  const xs = new Float32Array(TRAIN_ACC_SAMPLES * d);
-  const ys = new Int32Array(TRAIN_ACC_SAMPLES);
-  for (let r = 0; r < TRAIN_ACC_SAMPLES; r++) {
-    const i = rng.int(n);
-    xs.set(x.subarray(i * d, (i + 1) * d), r * d);
-    ys[r] = y[i];
-  }
-  return net.evaluateFeatures(xs, ys).accuracy;
+  await writeFileAtomic(file, net.encode({ checkpoint: section }, tensors));
 }

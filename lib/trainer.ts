@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
-import { NnError } from './errors';
+import { NnError, NnErrorCode } from './errors';
 import { fmtE, fmtF } from './format';
 import * as is from './is';
 import { isClassification } from './losses';
@@ -118,7 +118,7 @@ export async function train(model: Sequential, data: TrainData, options: TrainOp
         fn();
       }
     };
-    worker.on('message', (msg: { type: string; info?: EpochInfo & ProgressInfo; outcome?: LoopOutcome; code?: string; message?: string }) => {
+    worker.on('message', (msg: { type: string; info?: EpochInfo & ProgressInfo; outcome?: LoopOutcome; code?: string | null; message?: string }) => {
       try {
         if (msg.type === 'epoch') {
           const i = msg.info as EpochInfo;
@@ -129,8 +129,8 @@ export async function train(model: Sequential, data: TrainData, options: TrainOp
         } else if (msg.type === 'done') {
           finish(() => resolve(msg.outcome as LoopOutcome));
         } else if (msg.type === 'error') {
-          const code = (msg.code ?? 'NNKIT_ERR_ARG') as ConstructorParameters<typeof NnError>[0];
-          finish(() => reject(msg.code ? new NnError(code, msg.message as string) : new Error(msg.message)));
+          const code = msg.code as NnErrorCode | null;
+          finish(() => reject(code !== null ? new NnError(code, msg.message as string) : new Error(msg.message)));
         }
       } catch (e) {
         // a throwing callback ends the job with its error
@@ -142,10 +142,11 @@ export async function train(model: Sequential, data: TrainData, options: TrainOp
     worker.on('exit', (code) => finish(() => reject(new Error(`nnkit training thread exited with code ${code}`))));
   }).finally(() => signal?.removeEventListener('abort', onAbort));
 
+  const steps = fittedFromData(outcome.preprocess, 'the trained model');
   const rebuild = (params: Float32Array) => {
     const m = Sequential.fromConfig(job.model.config);
     m.params.set(params);
-    m.setPreprocess(fittedFromData(outcome.preprocess, 'the trained model'));
+    m.setPreprocess(steps);
     return m;
   };
   const result: TrainResult = {

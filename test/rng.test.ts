@@ -50,5 +50,6 @@ describe('Rng state', () => {
       expect(Array.from({ length: 20 }, () => b.gaussian())).toEqual(Array.from({ length: 20 }, () => a.gaussian()));
       expect(b.nextUint32()).toBe(a.nextUint32());
     }
+    expect(() => new R(1).setState([1, 2, 3, -4, null])).toThrow(expect.objectContaining({ name: 'NnError', code: 'NNKIT_ERR_ARG', message: 'Expected Rng state (4 unsigned 32-bit words and a spare Gaussian or null) for state but received an Array of length 5' }));
   });
 });

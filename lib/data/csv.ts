@@ -56,7 +56,8 @@ export async function loadCsv(path: string, options: CsvOptions = {}): Promise<D
   return parseCsv(text, path, labelOption, header);
 }
 
-function parseCsv(text: string, path: string, labelOption: number, header: boolean | 'auto'): Dataset {
+/** loadCsv on text already read. */
+export function parseCsv(text: string, path: string, labelOption: number, header: boolean | 'auto'): Dataset {
   const fail = (offset: number, what: string): never => {
     throw new NnError('NNKIT_ERR_DATA', `${path}: ${what} at byte offset ${offset}`);
   };

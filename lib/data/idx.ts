@@ -87,6 +87,16 @@ export async function loadMnist(imagesPath: string, labelsPath: string): Promise
   if (typeof imagesPath !== 'string' || imagesPath === '') throw is.invalid('imagesPath', 'file path', imagesPath);
   if (typeof labelsPath !== 'string' || labelsPath === '') throw is.invalid('labelsPath', 'file path', labelsPath);
   const [imgBuf, lblBuf] = await Promise.all([readMaybeGzip(imagesPath), readMaybeGzip(labelsPath)]);
+  return mnistFromBuffers(imgBuf, imagesPath, lblBuf, labelsPath);
+}
+
+/** Whether bytes start like an IDX file of two or more dimensions (an images file). */
+export function looksLikeIdxImages(buf: Buffer): boolean {
+  return buf.length >= 4 && buf[0] === 0 && buf[1] === 0 && IDX_TYPES[buf[2]] !== undefined && buf[3] >= 2;
+}
+
+/** loadMnist on bytes already read (and gunzipped). */
+export function mnistFromBuffers(imgBuf: Buffer, imagesPath: string, lblBuf: Buffer, labelsPath: string): Dataset {
   const images = parseIdx(imgBuf, imagesPath);
   if (images.dims.length < 2) throw dataError(imagesPath, 3, `an images file needs at least 2 dimensions (n, features...) but has ${images.dims.length}`);
   const labels = parseIdx(lblBuf, labelsPath);
@@ -120,7 +130,11 @@ export async function loadCifar10(paths: string | string[]): Promise<Dataset> {
   if (!Array.isArray(list) || list.length === 0 || !list.every((p) => typeof p === 'string' && p !== '')) {
     throw is.invalid('paths', 'file path or non-empty array of file paths', paths);
   }
-  const bufs = await Promise.all(list.map((p) => readMaybeGzip(p)));
+  return cifarFromBuffers(await Promise.all(list.map((p) => readMaybeGzip(p))), list);
+}
+
+/** loadCifar10 on bytes already read (and gunzipped), one buffer per path. */
+export function cifarFromBuffers(bufs: Buffer[], list: string[]): Dataset {
   let n = 0;
   bufs.forEach((b, f) => {
     if (b.length === 0) throw dataError(list[f], 0, 'an empty file');

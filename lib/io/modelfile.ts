@@ -18,7 +18,6 @@
  * Writes are atomic: the file is written to a temporary name beside the target, flushed to disk,
  * then renamed over it, so a crash mid-save leaves the previous file intact.
  */
-import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -174,29 +173,6 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<
     await d.close();
   } catch {
     // not supported here (e.g. Windows): the data itself is already synced
-  }
-}
-
-/** Synchronous atomic write (for the training thread, which has nothing else to do meanwhile). */
-export function writeFileAtomicSync(file: string, bytes: Uint8Array): void {
-  const dir = path.dirname(path.resolve(file));
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let fd = -1;
-  try {
-    fd = fs.openSync(tmp, 'wx', 0o644);
-    fs.writeFileSync(fd, bytes);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = -1;
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    if (fd >= 0) fs.closeSync(fd);
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // already gone
-    }
-    throw new NnError('NNKIT_ERR_IO', `Could not write '${file}': ${(e as Error).message}`);
   }
 }
 

@@ -12,35 +12,44 @@
 namespace nn::kernels {
 namespace {
 
-// Elementwise work over flat buffers is split in chunks of at least 32K elements (a multiple of
-// 512, so Penalty's float blocks are the same whatever the split), one task per thread.
+// Work over flat buffers is split into chunks of at least kMinChunk floats (128 KB), one task per
+// thread. `unit` floats make one item (1 for elementwise kernels, a row for GatherRows) and chunk
+// boundaries fall on multiples of `align` items (512 for Penalty, so its float blocks are the same
+// whatever the split).
 constexpr index_t kMinChunk = 1 << 15;
 constexpr index_t kMaxTasks = 64;
 
-template <typename Body>  // body(begin, count, task)
-index_t ParallelRange(index_t n, int threads, Body body) {
+template <typename Body>  // body(begin, count, task), in items
+index_t ParallelRange(index_t items, index_t unit, index_t align, int threads, Body body) {
   const int resolved = threads > 0 ? threads : DefaultNumThreads();
-  index_t want = n / kMinChunk;
+  index_t want = items * unit / kMinChunk;
   if (want > resolved) want = resolved;
   if (want > kMaxTasks) want = kMaxTasks;
+  if (want > items) want = items;
   if (want <= 1) {
-    body(0, n, 0);
+    body(0, items, 0);
     return 1;
   }
   struct Context {
     Body* body;
-    index_t n, per;
-  } ctx{&body, n, ((n + want - 1) / want + 511) / 512 * 512};
-  const index_t tasks = (n + ctx.per - 1) / ctx.per;
+    index_t items, per;
+  } ctx{&body, items, ((items + want - 1) / want + align - 1) / align * align};
+  const index_t tasks = (items + ctx.per - 1) / ctx.per;
   ParallelFor(static_cast<int>(want), tasks,
               [](index_t t, void* c) {
                 Context& x = *static_cast<Context*>(c);
                 const index_t begin = t * x.per;
-                const index_t count = x.n - begin < x.per ? x.n - begin : x.per;
+                const index_t count = x.items - begin < x.per ? x.items - begin : x.per;
                 (*x.body)(begin, count, t);
               },
               &ctx);
   return tasks;
+}
+
+// An elementwise kernel over n floats.
+template <typename Body>
+index_t ParallelElements(index_t n, int threads, Body body) {
+  return ParallelRange(n, 1, 512, threads, body);
 }
 
 }  // namespace
@@ -61,11 +70,11 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
 }
 void SgdUpdate(float* w, const float* g, index_t n, float lr, int threads) {
   const auto f = Table().sgd_update;
-  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, c, lr); });
+  ParallelElements(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, c, lr); });
 }
 void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu, int threads) {
   const auto f = Table().momentum_update;
-  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, v + b, c, lr, mu); });
+  ParallelElements(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, v + b, c, lr, mu); });
 }
 
 void ActivationForward(Activation act, const float* x, float* y, index_t n) { Table().activation_forward(act, x, y, n); }
@@ -73,34 +82,11 @@ void ActivationBackward(Activation act, const float* y, const float* dy, float* 
   Table().activation_backward(act, y, dy, dx, n);
 }
 void GatherRows(const float* src, index_t row_len, const std::int32_t* idx, index_t count, float* dst, int threads) {
-  struct Context {
-    const float* src;
-    index_t row_len;
-    const std::int32_t* idx;
-    index_t count, per;
-    float* dst;
-  };
-  const int resolved = threads > 0 ? threads : DefaultNumThreads();
-  index_t tasks = count * row_len / kMinChunk;  // at least 32K floats (128 KB) per task
-  if (tasks > resolved) tasks = resolved;
-  if (tasks > count) tasks = count;
-  Context ctx{src, row_len, idx, count, 0, dst};
-  if (tasks <= 1) {
-    for (index_t r = 0; r < count; ++r) std::memcpy(dst + r * row_len, src + static_cast<index_t>(idx[r]) * row_len, sizeof(float) * row_len);
-    return;
-  }
-  ctx.per = (count + tasks - 1) / tasks;
-  tasks = (count + ctx.per - 1) / ctx.per;
-  ParallelFor(static_cast<int>(tasks), tasks,
-              [](index_t t, void* c) {
-                const Context& x = *static_cast<const Context*>(c);
-                const index_t begin = t * x.per;
-                const index_t end = begin + x.per < x.count ? begin + x.per : x.count;
-                for (index_t r = begin; r < end; ++r) {
-                  std::memcpy(x.dst + r * x.row_len, x.src + static_cast<index_t>(x.idx[r]) * x.row_len, sizeof(float) * x.row_len);
-                }
-              },
-              &ctx);
+  ParallelRange(count, row_len, 1, threads, [&](index_t b, index_t c, index_t) {
+    for (index_t r = b; r < b + c; ++r) {
+      std::memcpy(dst + r * row_len, src + static_cast<index_t>(idx[r]) * row_len, sizeof(float) * static_cast<std::size_t>(row_len));
+    }
+  });
 }
 void VecExp(const float* x, float* y, index_t n) { Table().vec_exp(x, y, n); }
 double SvmLoss(const float* scores, const std::int32_t* labels, index_t n, index_t c, float* dscores) {
@@ -116,7 +102,7 @@ void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep
 double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate, int threads) {
   const auto f = Table().penalty;
   double parts[kMaxTasks] = {};
-  const index_t tasks = ParallelRange(n, threads, [&](index_t b, index_t c, index_t t) {
+  const index_t tasks = ParallelElements(n, threads, [&](index_t b, index_t c, index_t t) {
     parts[t] = f(w + b, c, l1, l2, grad != nullptr ? grad + b : nullptr, accumulate);
   });
   double total = 0.0;
@@ -125,20 +111,20 @@ double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool 
 }
 void NesterovUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu, int threads) {
   const auto f = Table().nesterov_update;
-  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, v + b, c, lr, mu); });
+  ParallelElements(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, v + b, c, lr, mu); });
 }
 void AdagradUpdate(float* w, const float* g, float* cache, index_t n, float lr, float eps, int threads) {
   const auto f = Table().adagrad_update;
-  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, cache + b, c, lr, eps); });
+  ParallelElements(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, cache + b, c, lr, eps); });
 }
 void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, float decay, float eps, int threads) {
   const auto f = Table().rmsprop_update;
-  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, cache + b, c, lr, decay, eps); });
+  ParallelElements(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, cache + b, c, lr, decay, eps); });
 }
 void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1, float b2, float eps,
                 float c1, float c2, int threads) {
   const auto f = Table().adam_update;
-  ParallelRange(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, m + b, v + b, c, lr, b1, b2, eps, c1, c2); });
+  ParallelElements(n, threads, [&](index_t b, index_t c, index_t) { f(w + b, g + b, m + b, v + b, c, lr, b1, b2, eps, c1, c2); });
 }
 
 }  // namespace nn::kernels

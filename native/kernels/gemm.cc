@@ -261,7 +261,7 @@ Status GemmBlockNarrow(const GemmArgs& g) {
   main.n = g.n - r;
   const Status s = GemmBlock(main);
   if (s != Status::Ok) return s;
-  float* bc = t_narrow.Get(static_cast<std::size_t>(r * g.k + r * g.m));
+  float* bc = t_narrow.Get(static_cast<std::size_t>(r * g.k));
   if (bc == nullptr) return Status::OutOfMemory;
   for (int j = 0; j < r; ++j) {
     const index_t col = main.n + j;
@@ -272,7 +272,7 @@ Status GemmBlockNarrow(const GemmArgs& g) {
       for (index_t p = 0; p < g.k; ++p) d[p] = g.b[p * g.ldb + col];
     }
   }
-  t.sgemm_narrow(g.trans_a, g.m, r, g.k, g.alpha, g.a, g.lda, bc, g.beta, g.c + main.n, g.ldc, bc + r * g.k);
+  t.sgemm_narrow(g.trans_a, g.m, r, g.k, g.alpha, g.a, g.lda, bc, g.beta, g.c + main.n, g.ldc);
   return Status::Ok;
 }
 

@@ -22,7 +22,7 @@ using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a,
 
 // The last r <= 4 columns of a product (see x86/sgemm_avx512_12x32.cc); null where an ISA has none.
 using SgemmNarrow = void (*)(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
-                             const float* bc, float beta, float* c, index_t ldc, float* scratch);
+                             const float* bc, float beta, float* c, index_t ldc);
 
 struct KernelTable {
   Isa isa;
@@ -93,7 +93,7 @@ NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx512 {
 void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
-                 float beta, float* c, index_t ldc, float* scratch);
+                 float beta, float* c, index_t ldc);
 }
 
 #undef NN_DECLARE_ISA_KERNELS

@@ -100,20 +100,16 @@ void RmspropUpdate(float* w, const float* g, float* cache, index_t n, float lr, 
 void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1, float b2, float eps,
                 float c1, float c2, int threads = 0);
 // (Penalty and the updates: `threads` <= 0 means the process default; buffers of at least 64K
-// elements are split in chunks over the thread pool.)
+// elements are split into chunks over the thread pool.)
 
 // dst row r = src row idx[r] (rows of row_len floats), for r in [0, count): a minibatch drawn from a
 // data set. Indices must be in range (the binding checks them). Large gathers use the thread pool.
 void GatherRows(const float* src, index_t row_len, const std::int32_t* idx, index_t count, float* dst, int threads = 0);
 
-// Makes the calling thread `delta` nice levels lower in priority (Linux; elsewhere a no-op that
-// returns false). Pool threads do this once at start.
-bool LowerCurrentThreadPriority(int delta);
 // Puts the calling thread in the SCHED_IDLE class (Linux; elsewhere a no-op that returns false):
 // it runs whenever a core would otherwise idle, and a host's event-loop thread woken for a timer
 // or a request preempts it at once. For training threads, which nothing else waits on.
 bool MakeCurrentThreadIdle();
-constexpr int kBackgroundNice = 5;
 
 // Fused dense layer. Forward: y = act(x . w + b), x: n x in, w: in x out, b: out (or null).
 Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,

@@ -34,6 +34,25 @@
 namespace nn::kernels {
 namespace {
 
+// Pool threads run this many nice levels below their creator, so that a host's event-loop
+// thread, woken for a timer or a request, gets a core ahead of kernel work.
+constexpr int kBackgroundNice = 5;
+
+// Lowers the calling thread's priority by `delta` nice levels (Linux; elsewhere nothing).
+bool LowerCurrentThreadPriority(int delta) {
+#if defined(__linux__)
+  // On Linux the nice value is per thread: PRIO_PROCESS with a thread id changes that thread only.
+  const id_t tid = static_cast<id_t>(syscall(SYS_gettid));
+  errno = 0;
+  const int current = getpriority(PRIO_PROCESS, tid);
+  if (current == -1 && errno != 0) return false;
+  return setpriority(PRIO_PROCESS, tid, current + delta) == 0;
+#else
+  (void)delta;
+  return false;
+#endif
+}
+
 struct Job {
   ParallelTask task;
   void* context;
@@ -190,20 +209,6 @@ void ParallelFor(int threads, index_t tasks, ParallelTask task, void* context) {
     return;
   }
   ThePool().Run(threads, tasks, task, context);
-}
-
-bool LowerCurrentThreadPriority(int delta) {
-#if defined(__linux__)
-  // On Linux the nice value is per thread: PRIO_PROCESS with a thread id changes that thread only.
-  const id_t tid = static_cast<id_t>(syscall(SYS_gettid));
-  errno = 0;
-  const int current = getpriority(PRIO_PROCESS, tid);
-  if (current == -1 && errno != 0) return false;
-  return setpriority(PRIO_PROCESS, tid, current + delta) == 0;
-#else
-  (void)delta;
-  return false;
-#endif
 }
 
 bool MakeCurrentThreadIdle() {

@@ -10,8 +10,6 @@
  */
 #include <immintrin.h>
 
-#include <cstring>
-
 #include "../kernel_table.h"
 
 namespace nn::kernels::avx512 {
@@ -88,10 +86,9 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
 // The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
 // otherwise take a whole 16-lane vector of every rank-1 update): C[:, 0:r] = alpha op(A) Bc +
 // beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * k + p]). Vectorized along K when
-// A's rows are contiguous (dot products), along M when A is transposed (AXPYs into `scratch`,
-// r x m floats). beta == 0: C is not read.
+// A's rows are contiguous (dot products), along M when A is transposed. beta == 0: C is not read.
 void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
-                 float beta, float* c, index_t ldc, float* scratch) {
+                 float beta, float* c, index_t ldc) {
   const bool beta0 = beta == 0.0f;
   if (!trans_a) {
     const index_t kv = k / 16 * 16;
@@ -117,7 +114,6 @@ void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const f
   }
   // op(A)(i, p) = a[p * lda + i]: column j of the result is sum_p bc[j][p] * (row p of A), taken
   // 64 rows of the result at a time with the r x 4 accumulators in registers over all of K.
-  (void)scratch;
   for (index_t i0 = 0; i0 < m; i0 += 64) {
     __mmask16 mask[4];
     for (int z = 0; z < 4; ++z) {
