@@ -53,6 +53,7 @@ KernelTable MakeTable(Isa isa) {
   t.isa = Isa::Scalar;
   t.sgemm_ukr = ref::SgemmUkr;
   t.sgemm_narrow = nullptr;
+  t.sgemm_ukr_wide = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
   t.kc = 256;
@@ -114,6 +115,10 @@ KernelTable MakeTable(Isa isa) {
     t.nr = avx512::kNr;
     t.kc = 256;
     t.nc = 512;
+    t.sgemm_ukr_wide = avx512::SgemmUkrWide;
+    t.mr_wide = avx512::kMrWide;
+    t.nr_wide = avx512::kNrWide;
+    t.nc_wide = 480;
     t.bias_add = avx512::BiasAdd;
     t.bias_grad = avx512::BiasGrad;
     t.relu_forward = avx512::ReluForward;

@@ -160,6 +160,7 @@ void PackABlockTransposed(const float* a, index_t lda, index_t i0, index_t p0, i
   switch (mr) {
     case 4: return PackABlockTransposedT<4>(a, lda, i0, p0, rows, kc, dst);
     case 6: return PackABlockTransposedT<6>(a, lda, i0, p0, rows, kc, dst);
+    case 8: return PackABlockTransposedT<8>(a, lda, i0, p0, rows, kc, dst);
     case 12: return PackABlockTransposedT<12>(a, lda, i0, p0, rows, kc, dst);
     default: break;
   }
@@ -187,7 +188,31 @@ void ScaleC(index_t m, index_t n, float beta, float* c, index_t ldc) {
   }
 }
 
+// The register tile a product runs with: the ISA's main micro-kernel, or its wide one.
+struct Tile {
+  SgemmUkr ukr;
+  int mr, nr;
+  index_t nc;
+};
+
+// Columns handed to the narrow kernel: the last r <= 4 of a width 16q + r in (16, 128].
+index_t NarrowColumns(const KernelTable& t, index_t n) {
+  const index_t r = n % 16;
+  return t.sgemm_narrow != nullptr && n > 16 && n <= 128 && r <= 4 ? r : 0;
+}
+
+// The wide tile (e.g. 8 x 48) where the rest of the width is an odd number of 48-column slivers:
+// the 12 x 32 tile would spend its last sliver on 16 columns, at half its rate.
+Tile ChooseTile(const KernelTable& t, index_t n) {
+  const index_t groups = (n - NarrowColumns(t, n) + 15) / 16;
+  if (t.sgemm_ukr_wide != nullptr && groups % 3 == 0 && groups % 2 == 1) {
+    return Tile{t.sgemm_ukr_wide, t.mr_wide, t.nr_wide, t.nc_wide};
+  }
+  return Tile{t.sgemm_ukr, t.mr, t.nr, t.nc};
+}
+
 struct GemmArgs {
+  Tile tile;
   bool trans_a, trans_b;
   index_t m, n, k;
   float alpha;
@@ -198,20 +223,25 @@ struct GemmArgs {
   float beta;
   float* c;
   index_t ldc;
+  // Row-major A only: the last narrow_r columns of C (past n), from narrow_bc (narrow_r columns
+  // of op(B), k floats each), computed panel by panel while each MR x KC block of A is in L1.
+  int narrow_r;
+  const float* narrow_bc;
 };
 
 // The single-threaded product on one block of the problem (k > 0, alpha != 0).
 Status GemmBlock(const GemmArgs& g) {
   const KernelTable& t = Table();
-  const int mr = t.mr, nr = t.nr;
+  const int mr = g.tile.mr, nr = g.tile.nr;
+  const index_t nc_step = g.tile.nc;
   const index_t kc_max = Min(t.kc, g.k);
-  const index_t nc_max = Min(t.nc, (g.n + nr - 1) / nr * nr);
+  const index_t nc_max = Min(nc_step, (g.n + nr - 1) / nr * nr);
   float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
   float* panel_a = t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max));
   if (pack_b == nullptr || panel_a == nullptr) return Status::OutOfMemory;
 
-  for (index_t jc = 0; jc < g.n; jc += t.nc) {
-    const index_t nc = Min(t.nc, g.n - jc);
+  for (index_t jc = 0; jc < g.n; jc += nc_step) {
+    const index_t nc = Min(nc_step, g.n - jc);
     for (index_t pc = 0; pc < g.k; pc += t.kc) {
       const index_t kc = Min(t.kc, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;  // later K slices accumulate
@@ -221,7 +251,7 @@ Status GemmBlock(const GemmArgs& g) {
         float* crow = g.c + ir * g.ldc + jc;
         for (index_t jr = 0; jr < nc; jr += nr) {
           const int nb = static_cast<int>(Min(nr, nc - jr));
-          t.sgemm_ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta);
+          g.tile.ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta);
         }
       };
       if (!g.trans_a) {
@@ -233,6 +263,10 @@ Status GemmBlock(const GemmArgs& g) {
           } else {
             PackAEdge(g.a, g.lda, ir, pc, mb, kc, mr, panel_a);
             sweep(panel_a, 1, mr, ir, mb);
+          }
+          if (g.narrow_r > 0) {
+            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, g.narrow_bc + pc, g.k, beta,
+                           g.c + ir * g.ldc + g.n, g.ldc);
           }
         }
       } else {
@@ -255,12 +289,10 @@ Status GemmBlock(const GemmArgs& g) {
 // vector of every rank-1 update (N = 50 uses 64 lanes for 50 columns).
 Status GemmBlockNarrow(const GemmArgs& g) {
   const KernelTable& t = Table();
-  const int r = static_cast<int>(g.n % 16);
-  if (t.sgemm_narrow == nullptr || g.n <= 16 || g.n > 128 || r == 0 || r > 4) return GemmBlock(g);
+  const int r = static_cast<int>(NarrowColumns(t, g.n));
+  if (r == 0) return GemmBlock(g);
   GemmArgs main = g;
   main.n = g.n - r;
-  const Status s = GemmBlock(main);
-  if (s != Status::Ok) return s;
   float* bc = t_narrow.Get(static_cast<std::size_t>(r * g.k));
   if (bc == nullptr) return Status::OutOfMemory;
   for (int j = 0; j < r; ++j) {
@@ -272,7 +304,14 @@ Status GemmBlockNarrow(const GemmArgs& g) {
       for (index_t p = 0; p < g.k; ++p) d[p] = g.b[p * g.ldb + col];
     }
   }
-  t.sgemm_narrow(g.trans_a, g.m, r, g.k, g.alpha, g.a, g.lda, bc, g.beta, g.c + main.n, g.ldc);
+  if (!g.trans_a) {
+    main.narrow_r = r;  // computed by GemmBlock, with each block of A still in L1
+    main.narrow_bc = bc;
+    return GemmBlock(main);
+  }
+  const Status s = GemmBlock(main);
+  if (s != Status::Ok) return s;
+  t.sgemm_narrow(true, g.m, r, g.k, g.alpha, g.a, g.lda, bc, g.k, g.beta, g.c + main.n, g.ldc);
   return Status::Ok;
 }
 
@@ -329,7 +368,8 @@ Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float 
     return Status::Ok;
   }
   ParallelGemm pg{};
-  pg.g = GemmArgs{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+  const KernelTable& t = Table();
+  pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
   if (threads <= 0) threads = DefaultNumThreads();
   const double fma = static_cast<double>(m) * n * k;
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
@@ -337,18 +377,18 @@ Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float 
 
   // Choose the split that duplicates the least: along M every part packs all of B (k * n);
   // along N every part reads all of A (m * k); along K the partial products cost m * n each.
-  const KernelTable& t = Table();
-  const index_t m_tiles = (m + t.mr - 1) / t.mr, n_tiles = (n + t.nr - 1) / t.nr;
+  const index_t mr = pg.g.tile.mr, nr = pg.g.tile.nr;
+  const index_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
   const double cost_m = m_tiles >= parts ? static_cast<double>(k) * n * parts : 1e300;
   const double cost_n = n_tiles >= parts ? 0.5 * static_cast<double>(m) * k * parts : 1e300;
   const double cost_k = k >= 64 * parts ? 2.0 * static_cast<double>(m) * n * parts : 1e300;
   if (cost_m <= cost_n && cost_m <= cost_k) {
     pg.split = Split::M;
-    pg.chunk = (m_tiles + parts - 1) / parts * t.mr;
+    pg.chunk = (m_tiles + parts - 1) / parts * mr;
     parts = (m + pg.chunk - 1) / pg.chunk;
   } else if (cost_n <= cost_k) {
     pg.split = Split::N;
-    pg.chunk = (n_tiles + parts - 1) / parts * t.nr;
+    pg.chunk = (n_tiles + parts - 1) / parts * nr;
     parts = (n + pg.chunk - 1) / pg.chunk;
   } else if (cost_k < 1e300) {
     pg.split = Split::K;

@@ -21,8 +21,9 @@ using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a,
                           index_t ldc, int m, int n, float alpha, float beta);
 
 // The last r <= 4 columns of a product (see x86/sgemm_avx512_12x32.cc); null where an ISA has none.
+// Bc holds the r columns of op(B) one after another, ldbc apart (bc[j * ldbc + p]).
 using SgemmNarrow = void (*)(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
-                             const float* bc, float beta, float* c, index_t ldc);
+                             const float* bc, index_t ldbc, float beta, float* c, index_t ldc);
 
 struct KernelTable {
   Isa isa;
@@ -31,6 +32,12 @@ struct KernelTable {
   SgemmNarrow sgemm_narrow;
   int mr, nr;
   index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
+  // A second, wider and shorter tile for products whose width is an odd multiple of 48 columns
+  // (plus at most 4 narrow ones: N = 50), where the main tile would end in a half-empty sliver.
+  // Null where an ISA has none.
+  SgemmUkr sgemm_ukr_wide;
+  int mr_wide, nr_wide;
+  index_t nc_wide;
   void (*bias_add)(float*, const float*, index_t, index_t);
   void (*bias_grad)(const float*, index_t, index_t, float*);
   void (*relu_forward)(const float*, float*, index_t);
@@ -92,8 +99,10 @@ NN_DECLARE_ISA_KERNELS(ref)
 NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx512 {
+void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
+                  int n, float alpha, float beta);
 void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
-                 float beta, float* c, index_t ldc);
+                 index_t ldbc, float beta, float* c, index_t ldc);
 }
 
 #undef NN_DECLARE_ISA_KERNELS
@@ -101,6 +110,6 @@ void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const f
 // Register tiles of each micro-kernel.
 namespace ref { constexpr int kMr = 4, kNr = 8; }
 namespace avx2 { constexpr int kMr = 6, kNr = 16; }
-namespace avx512 { constexpr int kMr = 12, kNr = 32; }
+namespace avx512 { constexpr int kMr = 12, kNr = 32, kMrWide = 8, kNrWide = 48; }
 
 }  // namespace nn::kernels

@@ -73,6 +73,17 @@ describe(`kernels on the ${native.isa} path`, () => {
         linalg.sgemm(ta, tb, 9, 50, 33, 1, randomArray(9 * 33, rng), ta ? 9 : 33, randomArray(33 * 50, rng), tb ? 33 : 50, 0, c, 50);
         expect(c.every(Number.isFinite)).toBe(true);
       });
+      it(`${op}: widths of an odd number of 48-column slivers (the AVX-512 8 x 48 tile), every row edge`, () => {
+        for (const n of [33, 47, 48, 49, 50, 51, 129, 144]) {
+          for (const m of [1, 4, 5, 8, 9, 17, 100]) {
+            for (const k of [1, 300]) {
+              run(ta, tb, m, n, k, 1, 0);
+              run(ta, tb, m, n, k, 0.5, 1, 3);
+            }
+          }
+        }
+        run(ta, tb, 7, 720, 40, 1, 0.5); // 15 slivers across the 480-column block
+      });
       it(`${op}: large shapes crossing the cache blocks (k > KC, m > MC, n > NC)`, () => {
         run(ta, tb, 300, 130, 600, 1, 0);
         run(ta, tb, 3, 4200, 5, 0.5, 1);

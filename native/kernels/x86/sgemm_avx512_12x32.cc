@@ -5,7 +5,8 @@
  * zmm loads of packed B and twelve broadcasts of A per rank-1 update). A is read in place
  * through its strides, as in the AVX2 kernel. Edge tiles store through lane masks; a sliver of at
  * most 16 columns and a last row panel of at most 8 or 4 rows use narrower tiles, and the last
- * 1-4 columns of a narrow product have a kernel of their own (SgemmNarrow). Compiled with the
+ * 1-4 columns of a narrow product have a kernel of their own (SgemmNarrow). An 8 x 48 tile
+ * (SgemmUkrWide) serves widths of 48 + r, where 12 x 32 would end in a 16-column sliver. Compiled with the
  * AVX-512 flags only; helpers have internal linkage.
  */
 #include <immintrin.h>
@@ -66,7 +67,65 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   }
 }
 
+// The wide tile: kM <= 8 rows x 48 columns (24 zmm accumulators, three loads of packed B and kM
+// broadcasts of A per rank-1 update: 11 loads for 24 FMAs, against 14 in the 12 x 32 tile).
+template <bool kUnitCol, int kM>
+void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
+                int n, float alpha, float beta) {
+  static_assert(kM <= kMrWide, "at most MR rows");
+  __m512 acc[kM][3];
+#pragma GCC unroll 8
+  for (int i = 0; i < kM; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
+#pragma GCC unroll 8
+  for (int i = 0; i < kM; ++i) {
+    if (i >= m) break;
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 32), _MM_HINT_T0);
+  }
+  const index_t row = kUnitCol ? rs : 1;
+  const index_t step = kUnitCol ? 1 : cs;
+  for (index_t p = 0; p < k; ++p) {
+    const __m512 b0 = _mm512_load_ps(b);
+    const __m512 b1 = _mm512_load_ps(b + 16);
+    const __m512 b2 = _mm512_load_ps(b + 32);
+    const float* ap = a + p * step;
+#pragma GCC unroll 8
+    for (int i = 0; i < kM; ++i) {
+      const __m512 ai = _mm512_set1_ps(ap[i * row]);
+      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+      acc[i][2] = _mm512_fmadd_ps(ai, b2, acc[i][2]);
+    }
+    b += kNrWide;
+  }
+  const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
+  __mmask16 mask[3];
+  for (int z = 0; z < 3; ++z) {
+    const int left = n - 16 * z;
+    mask[z] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
+  }
+  const bool beta0 = beta == 0.0f;
+#pragma GCC unroll 8
+  for (int i = 0; i < kM; ++i) {
+    if (i >= m) break;
+    float* ci = c + i * ldc;
+    for (int z = 0; z < 3; ++z) {
+      __m512 r = _mm512_mul_ps(valpha, acc[i][z]);
+      if (!beta0) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[z], ci + 16 * z), r);
+      _mm512_mask_storeu_ps(ci + 16 * z, mask[z], r);
+    }
+  }
+}
+
 }  // namespace
+
+void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
+                  int m, int n, float alpha, float beta) {
+  const bool unit = cs_a == 1;
+  if (m > 4) (unit ? WideKernel<true, 8> : WideKernel<false, 8>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+  else (unit ? WideKernel<true, 4> : WideKernel<false, 4>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+}
 
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta) {
@@ -83,12 +142,54 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
   }
 }
 
+namespace {
+
+template <int kZ, int kR>
+void NarrowTransposed(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
+                      index_t ldbc, float beta, float* c, index_t ldc) {
+  constexpr int kRows = 16 * kZ;
+  const bool beta0 = beta == 0.0f;
+  for (index_t i0 = 0; i0 < m; i0 += kRows) {
+    __mmask16 mask[kZ];
+    for (int z = 0; z < kZ; ++z) {
+      const index_t left = m - i0 - 16 * z;
+      mask[z] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
+    }
+    __m512 acc[kR][kZ];
+    for (int j = 0; j < kR; ++j)
+      for (int z = 0; z < kZ; ++z) acc[j][z] = _mm512_setzero_ps();
+    for (index_t p = 0; p < k; ++p) {
+      const float* ap = a + p * lda + i0;
+      __m512 av[kZ];
+      for (int z = 0; z < kZ; ++z) av[z] = _mm512_maskz_loadu_ps(mask[z], ap + 16 * z);
+      for (int j = 0; j < kR; ++j) {
+        if (j >= r) break;
+        const __m512 bj = _mm512_set1_ps(bc[j * ldbc + p]);
+        for (int z = 0; z < kZ; ++z) acc[j][z] = _mm512_fmadd_ps(av[z], bj, acc[j][z]);
+      }
+    }
+    alignas(64) float out[kR][kRows];
+    for (int j = 0; j < kR; ++j)
+      for (int z = 0; z < kZ; ++z) _mm512_store_ps(out[j] + 16 * z, acc[j][z]);
+    const index_t rows = m - i0 < kRows ? m - i0 : kRows;
+    for (index_t i = 0; i < rows; ++i) {
+      float* ci = c + (i0 + i) * ldc;
+      for (int j = 0; j < r; ++j) {
+        const float v = alpha * out[j][i];
+        ci[j] = beta0 ? v : v + beta * ci[j];
+      }
+    }
+  }
+}
+
+}  // namespace
+
 // The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
 // otherwise take a whole 16-lane vector of every rank-1 update): C[:, 0:r] = alpha op(A) Bc +
 // beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * k + p]). Vectorized along K when
 // A's rows are contiguous (dot products), along M when A is transposed. beta == 0: C is not read.
 void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
-                 float beta, float* c, index_t ldc) {
+                 index_t ldbc, float beta, float* c, index_t ldc) {
   const bool beta0 = beta == 0.0f;
   if (!trans_a) {
     const index_t kv = k / 16 * 16;
@@ -98,11 +199,11 @@ void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const f
       __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
       for (index_t p = 0; p < kv; p += 16) {
         const __m512 av = _mm512_loadu_ps(ai + p);
-        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bc + j * k + p), acc[j]);
+        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bc + j * ldbc + p), acc[j]);
       }
       if (tail != 0) {
         const __m512 av = _mm512_maskz_loadu_ps(tail, ai + kv);
-        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(tail, bc + j * k + kv), acc[j]);
+        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(tail, bc + j * ldbc + kv), acc[j]);
       }
       float* ci = c + i * ldc;
       for (int j = 0; j < r; ++j) {
@@ -113,37 +214,10 @@ void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const f
     return;
   }
   // op(A)(i, p) = a[p * lda + i]: column j of the result is sum_p bc[j][p] * (row p of A), taken
-  // 64 rows of the result at a time with the r x 4 accumulators in registers over all of K.
-  for (index_t i0 = 0; i0 < m; i0 += 64) {
-    __mmask16 mask[4];
-    for (int z = 0; z < 4; ++z) {
-      const index_t left = m - i0 - 16 * z;
-      mask[z] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
-    }
-    __m512 acc[4][4];
-    for (int j = 0; j < 4; ++j)
-      for (int z = 0; z < 4; ++z) acc[j][z] = _mm512_setzero_ps();
-    for (index_t p = 0; p < k; ++p) {
-      const float* ap = a + p * lda + i0;
-      __m512 av[4];
-      for (int z = 0; z < 4; ++z) av[z] = _mm512_maskz_loadu_ps(mask[z], ap + 16 * z);
-      for (int j = 0; j < r; ++j) {
-        const __m512 bj = _mm512_set1_ps(bc[j * k + p]);
-        for (int z = 0; z < 4; ++z) acc[j][z] = _mm512_fmadd_ps(av[z], bj, acc[j][z]);
-      }
-    }
-    alignas(64) float out[4][64];
-    for (int j = 0; j < r; ++j)
-      for (int z = 0; z < 4; ++z) _mm512_store_ps(out[j] + 16 * z, acc[j][z]);
-    const index_t rows = m - i0 < 64 ? m - i0 : 64;
-    for (index_t i = 0; i < rows; ++i) {
-      float* ci = c + (i0 + i) * ldc;
-      for (int j = 0; j < r; ++j) {
-        const float v = alpha * out[j][i];
-        ci[j] = beta0 ? v : v + beta * ci[j];
-      }
-    }
-  }
+  // 16 * kZ rows of the result at a time with the r x kZ accumulators in registers over all of K:
+  // 128 rows (8 cache lines of each row of A) for r <= 2, 64 for r <= 4.
+  if (r <= 2) NarrowTransposed<8, 2>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
+  else NarrowTransposed<4, 4>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
 }
 
 }  // namespace nn::kernels::avx512
