@@ -15,6 +15,14 @@
 
 namespace {
 
+// Every kernel call runs with subnormals flushed to zero (see ScopedFlushDenormals); the calling
+// thread's own mode, which JavaScript on it relies on, is restored before the call returns.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value Kernel(const Napi::CallbackInfo& info) {
+  const nn::kernels::ScopedFlushDenormals flush;
+  return F(info);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   namespace k = nn::kernels;
   const char* requested = std::getenv("NNKIT_ISA");
@@ -25,32 +33,32 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   exports.Set("isa", Napi::String::New(env, k::IsaName(k::ActiveIsa())));
   exports.Set("bestIsa", Napi::String::New(env, k::IsaName(k::BestSupportedIsa())));
-  exports.Set("sgemm", Napi::Function::New(env, nn::binding::Sgemm, "sgemm"));
+  exports.Set("sgemm", Napi::Function::New(env, Kernel<nn::binding::Sgemm>, "sgemm"));
   exports.Set("setNumThreads", Napi::Function::New(env, nn::binding::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, nn::binding::GetNumThreads, "getNumThreads"));
-  exports.Set("fmaPeak", Napi::Function::New(env, nn::binding::FmaPeak, "fmaPeak"));
-  exports.Set("sgemmBench", Napi::Function::New(env, nn::binding::SgemmBench, "sgemmBench"));
-  exports.Set("biasAdd", Napi::Function::New(env, nn::binding::BiasAdd, "biasAdd"));
-  exports.Set("biasGrad", Napi::Function::New(env, nn::binding::BiasGrad, "biasGrad"));
-  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, nn::binding::SoftmaxCrossEntropy, "softmaxCrossEntropy"));
-  exports.Set("sgdUpdate", Napi::Function::New(env, nn::binding::SgdUpdate, "sgdUpdate"));
-  exports.Set("momentumUpdate", Napi::Function::New(env, nn::binding::MomentumUpdate, "momentumUpdate"));
-  exports.Set("activationForward", Napi::Function::New(env, nn::binding::ActivationForward, "activationForward"));
-  exports.Set("activationBackward", Napi::Function::New(env, nn::binding::ActivationBackward, "activationBackward"));
-  exports.Set("vecExp", Napi::Function::New(env, nn::binding::VecExp, "vecExp"));
-  exports.Set("svmLoss", Napi::Function::New(env, nn::binding::SvmLoss, "svmLoss"));
-  exports.Set("mseLoss", Napi::Function::New(env, nn::binding::MseLoss, "mseLoss"));
-  exports.Set("vecMul", Napi::Function::New(env, nn::binding::VecMul, "vecMul"));
+  exports.Set("fmaPeak", Napi::Function::New(env, Kernel<nn::binding::FmaPeak>, "fmaPeak"));
+  exports.Set("sgemmBench", Napi::Function::New(env, Kernel<nn::binding::SgemmBench>, "sgemmBench"));
+  exports.Set("biasAdd", Napi::Function::New(env, Kernel<nn::binding::BiasAdd>, "biasAdd"));
+  exports.Set("biasGrad", Napi::Function::New(env, Kernel<nn::binding::BiasGrad>, "biasGrad"));
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, Kernel<nn::binding::SoftmaxCrossEntropy>, "softmaxCrossEntropy"));
+  exports.Set("sgdUpdate", Napi::Function::New(env, Kernel<nn::binding::SgdUpdate>, "sgdUpdate"));
+  exports.Set("momentumUpdate", Napi::Function::New(env, Kernel<nn::binding::MomentumUpdate>, "momentumUpdate"));
+  exports.Set("activationForward", Napi::Function::New(env, Kernel<nn::binding::ActivationForward>, "activationForward"));
+  exports.Set("activationBackward", Napi::Function::New(env, Kernel<nn::binding::ActivationBackward>, "activationBackward"));
+  exports.Set("vecExp", Napi::Function::New(env, Kernel<nn::binding::VecExp>, "vecExp"));
+  exports.Set("svmLoss", Napi::Function::New(env, Kernel<nn::binding::SvmLoss>, "svmLoss"));
+  exports.Set("mseLoss", Napi::Function::New(env, Kernel<nn::binding::MseLoss>, "mseLoss"));
+  exports.Set("vecMul", Napi::Function::New(env, Kernel<nn::binding::VecMul>, "vecMul"));
   exports.Set("lowerThreadPriority", Napi::Function::New(env, nn::binding::LowerThreadPriority, "lowerThreadPriority"));
-  exports.Set("gatherRows", Napi::Function::New(env, nn::binding::GatherRows, "gatherRows"));
-  exports.Set("dropoutForward", Napi::Function::New(env, nn::binding::DropoutForward, "dropoutForward"));
-  exports.Set("penalty", Napi::Function::New(env, nn::binding::Penalty, "penalty"));
-  exports.Set("denseForward", Napi::Function::New(env, nn::binding::DenseForward, "denseForward"));
-  exports.Set("denseBackward", Napi::Function::New(env, nn::binding::DenseBackward, "denseBackward"));
-  exports.Set("nesterovUpdate", Napi::Function::New(env, nn::binding::NesterovUpdate, "nesterovUpdate"));
-  exports.Set("adagradUpdate", Napi::Function::New(env, nn::binding::AdagradUpdate, "adagradUpdate"));
-  exports.Set("rmspropUpdate", Napi::Function::New(env, nn::binding::RmspropUpdate, "rmspropUpdate"));
-  exports.Set("adamUpdate", Napi::Function::New(env, nn::binding::AdamUpdate, "adamUpdate"));
+  exports.Set("gatherRows", Napi::Function::New(env, Kernel<nn::binding::GatherRows>, "gatherRows"));
+  exports.Set("dropoutForward", Napi::Function::New(env, Kernel<nn::binding::DropoutForward>, "dropoutForward"));
+  exports.Set("penalty", Napi::Function::New(env, Kernel<nn::binding::Penalty>, "penalty"));
+  exports.Set("denseForward", Napi::Function::New(env, Kernel<nn::binding::DenseForward>, "denseForward"));
+  exports.Set("denseBackward", Napi::Function::New(env, Kernel<nn::binding::DenseBackward>, "denseBackward"));
+  exports.Set("nesterovUpdate", Napi::Function::New(env, Kernel<nn::binding::NesterovUpdate>, "nesterovUpdate"));
+  exports.Set("adagradUpdate", Napi::Function::New(env, Kernel<nn::binding::AdagradUpdate>, "adagradUpdate"));
+  exports.Set("rmspropUpdate", Napi::Function::New(env, Kernel<nn::binding::RmspropUpdate>, "rmspropUpdate"));
+  exports.Set("adamUpdate", Napi::Function::New(env, Kernel<nn::binding::AdamUpdate>, "adamUpdate"));
   return exports;
 }
 

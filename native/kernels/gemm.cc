@@ -369,7 +369,7 @@ Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float 
   }
   ParallelGemm pg{};
   const KernelTable& t = Table();
-  pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc};
+  pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, nullptr};
   if (threads <= 0) threads = DefaultNumThreads();
   const double fma = static_cast<double>(m) * n * k;
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));

@@ -111,6 +111,23 @@ void GatherRows(const float* src, index_t row_len, const std::int32_t* idx, inde
 // or a request preempts it at once. For training threads, which nothing else waits on.
 bool MakeCurrentThreadIdle();
 
+// Subnormal floats read as zero and results that would be subnormal written as zero (x86: the
+// MXCSR's DAZ and FTZ bits; elsewhere nothing), on the calling thread for the object's lifetime;
+// the previous mode is restored on exit. On x86 every operation that meets a subnormal takes a
+// microcode assist: a GEMM over subnormal inputs runs about 100x slower, and training produces
+// them (vanishing activations of a badly scaled net, Adam's squared gradients, saturated units).
+// The binding holds one around every kernel call; the pool's threads run in this mode always.
+class ScopedFlushDenormals {
+ public:
+  ScopedFlushDenormals();
+  ~ScopedFlushDenormals();
+  ScopedFlushDenormals(const ScopedFlushDenormals&) = delete;
+  ScopedFlushDenormals& operator=(const ScopedFlushDenormals&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
 // Fused dense layer. Forward: y = act(x . w + b), x: n x in, w: in x out, b: out (or null).
 Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,
                     Activation act, int threads = 0);

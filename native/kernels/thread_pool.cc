@@ -27,8 +27,10 @@
 #if defined(__x86_64__) || defined(_M_X64)
 #include <emmintrin.h>
 #define NN_PAUSE() _mm_pause()
+#define NN_HAS_MXCSR 1
 #else
 #define NN_PAUSE() ((void)0)
+#define NN_HAS_MXCSR 0
 #endif
 
 namespace nn::kernels {
@@ -52,6 +54,11 @@ bool LowerCurrentThreadPriority(int delta) {
   return false;
 #endif
 }
+
+#if NN_HAS_MXCSR
+constexpr unsigned kFlushToZero = 0x8000u;      // MXCSR.FTZ: subnormal results become zero
+constexpr unsigned kDenormalsAreZero = 0x0040u; // MXCSR.DAZ: subnormal inputs read as zero
+#endif
 
 struct Job {
   ParallelTask task;
@@ -137,6 +144,9 @@ class Pool {
 
   void WorkerLoop() {
     LowerCurrentThreadPriority(kBackgroundNice);
+#if NN_HAS_MXCSR
+    _mm_setcsr(_mm_getcsr() | kFlushToZero | kDenormalsAreZero);  // this thread runs kernels only
+#endif
     for (;;) {
       Job* job = nullptr;
       // Spin a little first: training issues kernel calls back to back.
@@ -209,6 +219,21 @@ void ParallelFor(int threads, index_t tasks, ParallelTask task, void* context) {
     return;
   }
   ThePool().Run(threads, tasks, task, context);
+}
+
+ScopedFlushDenormals::ScopedFlushDenormals() {
+#if NN_HAS_MXCSR
+  saved_ = _mm_getcsr();
+  _mm_setcsr(saved_ | kFlushToZero | kDenormalsAreZero);
+#else
+  saved_ = 0;
+#endif
+}
+
+ScopedFlushDenormals::~ScopedFlushDenormals() {
+#if NN_HAS_MXCSR
+  _mm_setcsr(saved_);
+#endif
 }
 
 bool MakeCurrentThreadIdle() {

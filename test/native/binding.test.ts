@@ -69,3 +69,33 @@ describe('gatherRows', () => {
     }
   });
 });
+
+describe('subnormal floats', () => {
+  // 1e-39 is below float32's smallest normal (1.18e-38): on x86 every FMA that meets it would take
+  // a microcode assist, so kernels read it as zero (and flush subnormal results to zero).
+  const SUB = 1e-39;
+
+  it('kernels read subnormal inputs as zero, on the calling thread and on pool threads', () => {
+    for (const threads of [1, 2]) {
+      const m = 64, k = 300, n = 96; // big enough to be split when threads = 2
+      const a = new Float32Array(m * k).fill(SUB);
+      const b = new Float32Array(k * n).fill(1);
+      const c = new Float32Array(m * n).fill(NaN);
+      native.sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n, threads);
+      expect(c.every((v) => v === 0)).toBe(true);
+      a.fill(1e-30); // a normal input still counts
+      native.sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n, threads);
+      expect(Math.abs(c[0] / 300e-30 - 1)).toBeLessThan(1e-5);
+    }
+    const y = new Float32Array(4);
+    native.vecMul(new Float32Array([1e-20, 1e-20, 2, SUB]), new Float32Array([1e-20, 1, 3, 1]), y, 4);
+    expect(Array.from(y)).toEqual([0, Math.fround(1e-20), 6, 0]); // 1e-40 flushed; 1e-39 read as 0
+  });
+
+  it('the calling thread keeps its own floating-point mode: JavaScript still computes subnormals', () => {
+    native.sgemm(false, false, 2, 2, 2, 1, new Float32Array(4).fill(SUB), 2, new Float32Array(4), 2, 0, new Float32Array(4), 2);
+    const tiny = Number('5e-324'); // the smallest double, subnormal
+    expect(tiny * 2).toBe(1e-323);
+    expect(new Float32Array([SUB])[0]).toBeCloseTo(SUB, 45); // a float32 store in JS is not flushed
+  });
+});
