@@ -4,11 +4,38 @@
  * Abstract: the fused dense layer, forward and backward, built from the GEMM driver and the
  * dispatched elementwise kernels. Forward: one GEMM, then bias and activation in a single pass
  * over each output row while it is still in L1. Backward: activation derivative in place,
- * dW = X^T . dZ, then the penalty's gradient added onto it, db, and dX skipped for the first layer.
+ * dW = X^T . dZ with the penalty's gradient added onto each block of it as soon as the block is done,
+ * db, and dX skipped for the first layer.
  */
 #include "kernel_table.h"
 
 namespace nn::kernels {
+namespace {
+
+struct PenaltyEpilogue {
+  double (*penalty)(const float*, index_t, float, float, float*, bool);
+  const float* w;
+  float* dw;
+  index_t ld;  // row length of w and dw
+  float l1, l2;
+  double parts[64];
+};
+
+// penalty(w) summed into parts[part], its gradient added onto dW, over one block of rows/columns
+void AddPenalty(index_t part, index_t r0, index_t rows, index_t c0, index_t cols, void* context) {
+  PenaltyEpilogue& pe = *static_cast<PenaltyEpilogue*>(context);
+  double sum = 0.0;
+  if (c0 == 0 && cols == pe.ld) {
+    sum = pe.penalty(pe.w + r0 * pe.ld, rows * cols, pe.l1, pe.l2, pe.dw + r0 * pe.ld, true);  // contiguous
+  } else {
+    for (index_t r = r0; r < r0 + rows; ++r) {
+      sum += pe.penalty(pe.w + r * pe.ld + c0, cols, pe.l1, pe.l2, pe.dw + r * pe.ld + c0, true);
+    }
+  }
+  pe.parts[part] += sum;
+}
+
+}  // namespace
 
 Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,
                     Activation act, int threads) {
@@ -29,10 +56,15 @@ Status DenseBackward(const float* x, const float* w, const float* y, const float
   const KernelTable& t = Table();
   t.activation_backward(act, y, dy, dz, n * out);  // dZ = dY * act'(Z), from the output Y
   const bool regularized = l1 != 0.0f || l2 != 0.0f;
-  Status s = Sgemm(true, false, in, out, n, 1.0f, x, in, dz, out, 0.0f, dw, out, threads);
+  // dW = X^T . dZ, and the penalty's gradient added onto each block of dW by the thread that
+  // computed it, while the block is still in that core's cache
+  PenaltyEpilogue pe{t.penalty, w, dw, out, l1, l2, {}};
+  Status s = SgemmWithEpilogue(true, false, in, out, n, 1.0f, x, in, dz, out, 0.0f, dw, out, threads,
+                               regularized ? AddPenalty : nullptr, &pe);
   if (s != Status::Ok) return s;
-  // the penalty's gradient added onto X^T . dZ while dW is still in this core's cache
-  *penalty = regularized ? Penalty(w, in * out, l1, l2, dw, true, threads) : 0.0;
+  double total = 0.0;
+  for (double part : pe.parts) total += part;  // in part order: the same for a given shape and thread count
+  *penalty = total;
   if (db != nullptr) t.bias_grad(dz, n, out, db);  // db = sum over rows of dZ
   if (dx != nullptr) s = Sgemm(false, true, n, in, out, 1.0f, dz, out, w, out, 0.0f, dx, in, threads);  // dX = dZ . W^T
   return s;

@@ -323,6 +323,8 @@ struct ParallelGemm {
   index_t parts;
   index_t chunk;       // rows, columns or depth per part (a multiple of MR, NR or 1)
   float** partials;    // K split: part p > 0 writes an m x n partial product here
+  GemmEpilogue epilogue;
+  void* context;
   Status status[64];
 };
 
@@ -356,24 +358,41 @@ void RunPart(index_t part, void* context) {
     }
   }
   pg.status[part] = GemmBlockNarrow(g);
+  if (pg.epilogue != nullptr && pg.split != Split::K && pg.status[part] == Status::Ok) {
+    if (pg.split == Split::M) pg.epilogue(part, lo, g.m, 0, g.n, pg.context);
+    else pg.epilogue(part, 0, g.m, lo, g.n, pg.context);
+  }
 }
 
 }  // namespace
 
 Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
              index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads) {
+  return SgemmWithEpilogue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, nullptr, nullptr);
+}
+
+Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
+                         index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads,
+                         GemmEpilogue epilogue, void* context) {
   if (m <= 0 || n <= 0) return Status::Ok;
+  // the whole of C as one block, on the calling thread (single-threaded products, K splits)
+  const auto whole = [&](Status s) {
+    if (s == Status::Ok && epilogue != nullptr) epilogue(0, 0, m, 0, n, context);
+    return s;
+  };
   if (k <= 0 || alpha == 0.0f) {
     ScaleC(m, n, beta, c, ldc);
-    return Status::Ok;
+    return whole(Status::Ok);
   }
   ParallelGemm pg{};
   const KernelTable& t = Table();
   pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, nullptr};
+  pg.epilogue = epilogue;
+  pg.context = context;
   if (threads <= 0) threads = DefaultNumThreads();
   const double fma = static_cast<double>(m) * n * k;
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
-  if (parts <= 1) return GemmBlockNarrow(pg.g);
+  if (parts <= 1) return whole(GemmBlockNarrow(pg.g));
 
   // Choose the split that duplicates the least: along M every part packs all of B (k * n);
   // along N every part reads all of A (m * k); along K the partial products cost m * n each.
@@ -395,7 +414,7 @@ Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float 
     pg.chunk = (k + parts - 1) / parts;
     parts = (k + pg.chunk - 1) / pg.chunk;
   } else {
-    return GemmBlockNarrow(pg.g);
+    return whole(GemmBlockNarrow(pg.g));
   }
   pg.parts = parts;
 
@@ -419,6 +438,7 @@ Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float 
         for (index_t j = 0; j < n; ++j) ci[j] += si[j];
       }
     }
+    return whole(Status::Ok);
   }
   return Status::Ok;
 }

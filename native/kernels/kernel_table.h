@@ -64,6 +64,16 @@ struct KernelTable {
 
 const KernelTable& Table();
 
+// Sgemm that hands each finished block of C to `epilogue` on the thread that computed it, while the
+// block is still in that core's cache: epilogue(part, r0, rows, c0, cols, context) for disjoint
+// blocks C[r0 : r0 + rows, c0 : c0 + cols] that together cover C once, `part` < 64 numbering them
+// in a fixed order for a given shape and thread count. For the fused dense backward (the
+// penalty's gradient added onto dW).
+using GemmEpilogue = void (*)(index_t part, index_t r0, index_t rows, index_t c0, index_t cols, void* context);
+Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
+                         index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads,
+                         GemmEpilogue epilogue, void* context);
+
 #define NN_DECLARE_ISA_KERNELS(ns)                                                             \
   namespace ns {                                                                               \
   void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, \

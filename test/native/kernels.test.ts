@@ -469,5 +469,23 @@ describe(`kernels on the ${native.isa} path`, () => {
         }
       }
     });
+
+    it('denseBackward adds the penalty onto dW block by block however the dW product is split over threads', () => {
+      // dW = X^T dZ is inn x out with depth n: split along its rows, its columns, and its depth
+      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20]]) {
+        const x = randomArray(n * inn, rng);
+        const w = randomArray(inn * out, rng, 0.5);
+        const y = randomArray(n * out, rng).map(Math.abs);
+        const dy = randomArray(n * out, rng);
+        const dwWant = refGemm(true, false, inn, out, n, 1, x, inn, dy, out, 0, new Float32Array(0), out).map((v, i) => v + 0.1 * Math.sign(w[i]) + 0.2 * w[i]);
+        const penaltyWant = 0.1 * w.reduce((a, v) => a + Math.abs(v), 0) + 0.1 * w.reduce((a, v) => a + v * v, 0);
+        for (const threads of [1, 2]) {
+          const dw = new Float32Array(inn * out).fill(NaN);
+          const penalty = native.denseBackward(x, w, y, dy, new Float32Array(n * out), dw, null, null, n, inn, out, ACT.linear, 0.1, 0.2, threads);
+          expect(maxError(dw, dwWant, 1)).toBeLessThan(1e-5 * (n + 1));
+          expect(Math.abs(penalty - penaltyWant) / penaltyWant).toBeLessThan(1e-5);
+        }
+      }
+    });
   });
 });
