@@ -49,13 +49,19 @@ export interface NativeBinding {
   dropoutForward(x: Float32Array, y: Float32Array, mask: Float32Array, n: number, keep: number, seed: number): void;
   /** l1·Σ|w| + ½·l2·Σw²; grad (=|+=) l1·sign(w) + l2·w. */
   penalty(w: Float32Array, n: number, l1: number, l2: number, grad: Float32Array | null, accumulate: boolean, threads?: number): number;
-  /** y = act(x · w + b), x: n × inn, w: inn × out. */
+  /**
+   * y = act(x · w + b), x: n × inn, w: inn × out. rows: the input's row r is row rows[r] of x (x then
+   * holds a whole data set; the indices are checked).
+   */
   denseForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, n: number, inn: number,
-    out: number, act: number, threads: number): void;
-  /** dz = dy ⊙ act'(y); dw = xᵀ·dz + penalty gradient; db = Σ dz; dx = dz·wᵀ (null: skipped). Returns the penalty. */
+    out: number, act: number, threads: number, rows?: Int32Array | null): void;
+  /**
+   * dz = dy ⊙ act'(y); dw = xᵀ·dz + penalty gradient; db = Σ dz; dx = dz·wᵀ (null: skipped). Returns the
+   * penalty. rows as in denseForward.
+   */
   denseBackward(x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array, dz: Float32Array, dw: Float32Array,
     db: Float32Array | null, dx: Float32Array | null, n: number, inn: number, out: number, act: number, l1: number,
-    l2: number, threads: number): number;
+    l2: number, threads: number, rows?: Int32Array | null): number;
   sgdUpdate(w: Float32Array, g: Float32Array, n: number, lr: number, threads?: number): void;
   momentumUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number, threads?: number): void;
   nesterovUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number, threads?: number): void;

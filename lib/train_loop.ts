@@ -142,7 +142,7 @@ export async function runLoop(job: Job, hooks: LoopHooks): Promise<LoopOutcome> 
   const rng = new Rng(o.seed);
   const itersPerEpoch = o.sampleBatches ? Math.max(1, Math.floor(nTrain / o.batchSize)) : 1;
   const batchRows = o.sampleBatches ? o.batchSize : nTrain;
-  const xBatch = o.sampleBatches ? new Float32Array(batchRows * d) : xTrain;
+  // A sampled batch is passed as row indices into xTrain: the first layer reads those rows in place.
   const batchIndex = new Int32Array(o.sampleBatches ? batchRows : 0);
   const yBatch = o.sampleBatches ? (classify ? new Int32Array(batchRows) : new Float32Array(batchRows * c)) : yTrain;
   const totalIterations = itersPerEpoch * o.epochs;
@@ -229,10 +229,13 @@ export async function runLoop(job: Job, hooks: LoopHooks): Promise<LoopOutcome> 
           batchIndex[r] = i;
           if (classify) yBatch[r] = yTrain[i];
         }
-        native.gatherRows(xTrain, d, batchIndex, xBatch, o.threads); // the rows, copied natively
         if (!classify) native.gatherRows(yTrain as Float32Array, c, batchIndex, yBatch as Float32Array, o.threads);
       }
-      cost = net.computeGradients(xBatch, yBatch, batchRows, { defaultL2: o.reg, dropoutSeed: rng.nextUint32() });
+      cost = net.computeGradients(xTrain, yBatch, batchRows, {
+        defaultL2: o.reg,
+        dropoutSeed: rng.nextUint32(),
+        rows: o.sampleBatches ? batchIndex : undefined,
+      });
       stats.lossHistory.push(cost);
       if (iteration === 0) firstCost = cost;
       // Explosion: NaN/Inf, or above 3x the first iteration's cost. Stop before updating with it.

@@ -57,6 +57,12 @@ export interface GradientOptions {
   defaultL2?: number;
   /** Seed of this step's dropout masks (each dropout layer derives its own). Default 0. */
   dropoutSeed?: number;
+  /**
+   * The batch as row indices into `x`, which then holds a whole data set: row r of the batch is row
+   * `rows[r]` of x (`rows.length` must be n; indices are checked). A first dense layer reads the
+   * rows in place (no copy of the batch); otherwise they are gathered first.
+   */
+  rows?: Int32Array;
 }
 
 /** Per-batch-size buffers, reused across calls. */
@@ -64,6 +70,7 @@ interface Workspace {
   acts: Float32Array[]; // per layer: (n, units), the layer's output
   grads: Float32Array[]; // per layer: dLoss/d(output), then d(pre-activation) in place
   masks: (Float32Array | null)[]; // dropout layers: the last training step's mask
+  batch: Float32Array | null; // a gathered batch, when computeGradients gets row indices and layer 0 is dropout
 }
 
 /** Rows evaluated per chunk by predict/evaluate, to bound memory on large inputs. */
@@ -255,7 +262,15 @@ export class Sequential {
    */
   computeGradients(x: Float32Array, y: Int32Array | Float32Array, n: number, options: GradientOptions = {}): number {
     const ws = this.workspace(n);
-    const scores = this.forward(x, n, true, options.dropoutSeed ?? 0);
+    let rows = options.rows ?? null;
+    if (rows !== null && this.layers[0].kind !== 'dense') {
+      // a first dropout layer works on a contiguous batch: gather it
+      if (ws.batch === null) ws.batch = new Float32Array(n * this.inputSize);
+      native.gatherRows(x, this.inputSize, rows, ws.batch, this.threads);
+      x = ws.batch;
+      rows = null;
+    }
+    const scores = this.forward(x, n, true, options.dropoutSeed ?? 0, rows);
     const last = this.layers.length - 1;
     let loss = lossAndGrad(this.lossName, scores, y, n, this.outputSize, ws.grads[last]);
     for (let l = last; l >= 0; l--) {
@@ -270,7 +285,7 @@ export class Sequential {
       // fused: dZ = dY ⊙ act'(Z) in place, dW = Xᵀ·dZ + penalty gradient, db = Σ dZ, dX = dZ·Wᵀ (not for layer 0)
       loss += native.denseBackward(input, layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db,
         l > 0 ? ws.grads[l - 1] : null, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation],
-        r !== null ? r.l1 : 0, r !== null ? r.l2 : options.defaultL2 ?? 0, this.threads);
+        r !== null ? r.l1 : 0, r !== null ? r.l2 : options.defaultL2 ?? 0, this.threads, l === 0 ? rows : null);
     }
     return loss;
   }
@@ -431,7 +446,8 @@ export class Sequential {
   }
 
   /** Runs the layers on n rows of x; returns the last layer's output buffer (n x outputs). */
-  private forward(x: Float32Array, n: number, training: boolean, dropoutSeed: number): Float32Array {
+  /** rows (first layer dense only): the batch as row indices into x, as in GradientOptions. */
+  private forward(x: Float32Array, n: number, training: boolean, dropoutSeed: number, rows: Int32Array | null = null): Float32Array {
     const ws = this.workspace(n);
     let input = x;
     for (let l = 0; l < this.layers.length; l++) {
@@ -442,7 +458,8 @@ export class Sequential {
         const layerSeed = (Math.imul(dropoutSeed, 0x9e3779b1) + Math.imul(l + 1, 0x85ebca77)) >>> 0;
         native.dropoutForward(input, out, ws.masks[l] as Float32Array, n * layer.units, 1 - layer.spec.rate, layerSeed);
       } else {
-        native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation], this.threads);
+        native.denseForward(input, layer.w, layer.b, out, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation],
+          this.threads, l === 0 ? rows : null);
       }
       input = out;
     }
@@ -457,6 +474,7 @@ export class Sequential {
         acts: this.layers.map((l) => new Float32Array(n * l.units)),
         grads: this.layers.map((l) => new Float32Array(n * l.units)),
         masks: this.layers.map((l) => (l.kind === 'dropout' ? new Float32Array(n * l.units) : null)),
+        batch: null,
       };
       this.workspaces.set(n, ws);
     }

@@ -234,7 +234,38 @@ Napi::Value Penalty(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, kernels::Penalty(w.Data(), n, l1, l2, has_grad ? grad.Data() : nullptr, accumulate, ThreadsArg(info, 6)));
 }
 
-// denseForward(x, w, b | null, y, n, in, out, act, threads): y = act(x . w + b)
+namespace {
+
+// The optional row index of a dense layer's input (argument i): null or undefined, or an Int32Array
+// of n indices into the rows of x (x then holds a whole data set, `in` floats per row), each
+// checked. Without it x must hold exactly the n rows.
+const std::int32_t* InputRowsArg(const Napi::CallbackInfo& info, size_t i, Napi::Float32Array x, index_t n, index_t in) {
+  Napi::Env env = info.Env();
+  const Napi::Value v = info[i];
+  if (v.IsNull() || v.IsUndefined()) {
+    RequireLength(env, "x", x.ElementLength(), n * in);
+    return nullptr;
+  }
+  Napi::Int32Array rows = Int32Arg(info, i, "rows");
+  if (static_cast<index_t>(rows.ElementLength()) != n) {
+    ThrowCode(env, "RangeError", "NNKIT_ERR_SHAPE",
+              "Expected " + std::to_string(n) + " row indices for rows but received " + std::to_string(rows.ElementLength()));
+  }
+  const index_t available = static_cast<index_t>(x.ElementLength()) / in;
+  const std::int32_t* ix = rows.Data();
+  for (index_t r = 0; r < n; ++r) {
+    if (ix[r] < 0 || ix[r] >= available) {
+      ThrowCode(env, "RangeError", "NNKIT_ERR_SHAPE",
+                "Expected row index in [0, " + std::to_string(available) + ") for rows[" + std::to_string(r) + "] but received " + std::to_string(ix[r]));
+    }
+  }
+  return ix;
+}
+
+}  // namespace
+
+// denseForward(x, w, b | null, y, n, in, out, act, threads, rows?): y = act(x . w + b), the input's
+// row r being row rows[r] of x when rows is given
 Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Float32Array x = Float32Arg(info, 0, "x");
@@ -245,17 +276,17 @@ Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   const index_t n = SizeArg(info, 4, "n"), in = PositiveArg(info, 5, "in"), out = PositiveArg(info, 6, "out");
   const kernels::Activation act = ActivationArg(info, 7);
   const int threads = static_cast<int>(SizeArg(info, 8, "threads"));
-  RequireLength(env, "x", x.ElementLength(), n * in);
+  const std::int32_t* rows = InputRowsArg(info, 9, x, n, in);
   RequireLength(env, "w", w.ElementLength(), in * out);
   if (has_b) RequireLength(env, "b", b.ElementLength(), out);
   RequireLength(env, "y", y.ElementLength(), n * out);
   RequireDisjoint(env, "y", y, "x", x);
   RequireDisjoint(env, "y", y, "w", w);
-  ThrowStatus(env, kernels::DenseForward(x.Data(), w.Data(), has_b ? b.Data() : nullptr, y.Data(), n, in, out, act, threads));
+  ThrowStatus(env, kernels::DenseForward(x.Data(), rows, w.Data(), has_b ? b.Data() : nullptr, y.Data(), n, in, out, act, threads));
   return env.Undefined();
 }
 
-// denseBackward(x, w, y, dy, dz, dw, db | null, dx | null, n, in, out, act, l1, l2, threads) -> penalty
+// denseBackward(x, w, y, dy, dz, dw, db | null, dx | null, n, in, out, act, l1, l2, threads, rows?) -> penalty
 Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Float32Array x = Float32Arg(info, 0, "x");
@@ -271,7 +302,7 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   const kernels::Activation act = ActivationArg(info, 11);
   const float l1 = FiniteArg(info, 12, "l1"), l2 = FiniteArg(info, 13, "l2");
   const int threads = static_cast<int>(SizeArg(info, 14, "threads"));
-  RequireLength(env, "x", x.ElementLength(), n * in);
+  const std::int32_t* rows = InputRowsArg(info, 15, x, n, in);
   RequireLength(env, "w", w.ElementLength(), in * out);
   RequireLength(env, "y", y.ElementLength(), n * out);
   RequireLength(env, "dy", dy.ElementLength(), n * out);
@@ -287,7 +318,7 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
     RequireDisjoint(env, "dx", dx, "w", w);
   }
   double penalty = 0.0;
-  ThrowStatus(env, kernels::DenseBackward(x.Data(), w.Data(), y.Data(), dy.Data(), dz.Data(), dw.Data(),
+  ThrowStatus(env, kernels::DenseBackward(x.Data(), rows, w.Data(), y.Data(), dy.Data(), dz.Data(), dw.Data(),
                                           has_db ? db.Data() : nullptr, has_dx ? dx.Data() : nullptr, n, in, out, act,
                                           l1, l2, &penalty, threads));
   return Napi::Number::New(env, penalty);

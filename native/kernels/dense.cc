@@ -37,9 +37,10 @@ void AddPenalty(index_t part, index_t r0, index_t rows, index_t c0, index_t cols
 
 }  // namespace
 
-Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,
-                    Activation act, int threads) {
-  const Status s = Sgemm(false, false, n, out, in, 1.0f, x, in, w, out, 0.0f, y, out, threads);  // (n, out)
+Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, const float* b, float* y, index_t n,
+                    index_t in, index_t out, Activation act, int threads) {
+  const Status s = SgemmWithEpilogue(false, false, n, out, in, 1.0f, x, in, x_rows, w, out, 0.0f, y, out, threads,
+                                     nullptr, nullptr);  // (n, out)
   if (s != Status::Ok) return s;
   const KernelTable& t = Table();
   for (index_t r = 0; r < n; ++r) {
@@ -50,16 +51,16 @@ Status DenseForward(const float* x, const float* w, const float* b, float* y, in
   return Status::Ok;
 }
 
-Status DenseBackward(const float* x, const float* w, const float* y, const float* dy, float* dz, float* dw,
-                     float* db, float* dx, index_t n, index_t in, index_t out, Activation act, float l1, float l2,
-                     double* penalty, int threads) {
+Status DenseBackward(const float* x, const std::int32_t* x_rows, const float* w, const float* y, const float* dy,
+                     float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out, Activation act,
+                     float l1, float l2, double* penalty, int threads) {
   const KernelTable& t = Table();
   t.activation_backward(act, y, dy, dz, n * out);  // dZ = dY * act'(Z), from the output Y
   const bool regularized = l1 != 0.0f || l2 != 0.0f;
   // dW = X^T . dZ, and the penalty's gradient added onto each block of dW by the thread that
   // computed it, while the block is still in that core's cache
   PenaltyEpilogue pe{t.penalty, w, dw, out, l1, l2, {}};
-  Status s = SgemmWithEpilogue(true, false, in, out, n, 1.0f, x, in, dz, out, 0.0f, dw, out, threads,
+  Status s = SgemmWithEpilogue(true, false, in, out, n, 1.0f, x, in, x_rows, dz, out, 0.0f, dw, out, threads,
                                regularized ? AddPenalty : nullptr, &pe);
   if (s != Status::Ok) return s;
   double total = 0.0;

@@ -9,8 +9,14 @@
  * always read MR rows. Loop order: for each MR-row panel of A (in L1), sweep every sliver of
  * the packed B panel (in L2).
  *
+ * Tiles: the ISA's main tile (AVX-512: 12 x 32), or its wide one (8 x 48) for widths of an odd
+ * number of 48-column slivers, where the main tile would end in a half-empty sliver (N = 50).
+ * The last 1-4 columns of a narrow product go to a narrow kernel. A's rows may be given as
+ * indices into a larger matrix (a minibatch of a data set): they are then copied block by block.
+ *
  * Threads: a product big enough is split into independent sub-products, one per thread, along
- * M, N, or K (then partial results are summed), whichever duplicates the least work.
+ * M, N, or K (then partial results are summed), whichever duplicates the least work. An optional
+ * epilogue sees each finished block of C on the thread that computed it.
  */
 #include <cstdlib>
 #include <cstring>
@@ -113,6 +119,21 @@ void PackB(bool trans, const float* b, index_t ldb, index_t p0, index_t j0, inde
   }
 }
 
+// Row r of the stored A: r itself, or a_rows[r] when A's rows are picked by an index (a minibatch
+// read straight from its data set).
+inline index_t StoredRow(const std::int32_t* a_rows, index_t r) { return a_rows != nullptr ? a_rows[r] : r; }
+
+// Copies the indexed rows a_rows[i0 + i] (cols [p0, p0 + kc)) of a row-major A into one MR x kc
+// panel of contiguous rows, dst[i * kc + p] (rows past `rows` zeroed): what the micro-kernel reads
+// with rs = kc, cs = 1.
+void PackARowsIndexed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
+                      index_t kc, int mr, float* dst) {
+  for (index_t i = 0; i < rows; ++i) {
+    std::memcpy(dst + i * kc, a + static_cast<index_t>(a_rows[i0 + i]) * lda + p0, sizeof(float) * static_cast<std::size_t>(kc));
+  }
+  for (index_t i = rows; i < mr; ++i) std::memset(dst + i * kc, 0, sizeof(float) * static_cast<std::size_t>(kc));
+}
+
 // Copies rows [i0, i0 + rows) of a row-major A (cols [p0, p0 + kc)) into one zero-padded MR x kc
 // panel laid out as A(i, p) = dst[i + p * mr], what the micro-kernel reads with rs = 1, cs = mr.
 // Used for the short last panel only: full panels of a row-major A are read in place.
@@ -141,10 +162,11 @@ inline void CopyRun(float* d, const float* src) {
 }
 
 template <int MR>
-void PackABlockTransposedT(const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, float* dst) {
+void PackABlockTransposedT(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
+                           index_t kc, float* dst) {
   const index_t full = rows / MR, rest = rows % MR;
   for (index_t p = 0; p < kc; ++p) {
-    const float* src = a + (p0 + p) * lda + i0;
+    const float* src = a + StoredRow(a_rows, p0 + p) * lda + i0;
     float* d = dst + p * MR;
     for (index_t s = 0; s < full; ++s) CopyRun<MR>(d + s * kc * MR, src + s * MR);
     if (rest != 0) {
@@ -155,18 +177,18 @@ void PackABlockTransposedT(const float* a, index_t lda, index_t i0, index_t p0, 
   }
 }
 
-void PackABlockTransposed(const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, int mr,
-                          float* dst) {
+void PackABlockTransposed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
+                          index_t kc, int mr, float* dst) {
   switch (mr) {
-    case 4: return PackABlockTransposedT<4>(a, lda, i0, p0, rows, kc, dst);
-    case 6: return PackABlockTransposedT<6>(a, lda, i0, p0, rows, kc, dst);
-    case 8: return PackABlockTransposedT<8>(a, lda, i0, p0, rows, kc, dst);
-    case 12: return PackABlockTransposedT<12>(a, lda, i0, p0, rows, kc, dst);
+    case 4: return PackABlockTransposedT<4>(a, lda, a_rows, i0, p0, rows, kc, dst);
+    case 6: return PackABlockTransposedT<6>(a, lda, a_rows, i0, p0, rows, kc, dst);
+    case 8: return PackABlockTransposedT<8>(a, lda, a_rows, i0, p0, rows, kc, dst);
+    case 12: return PackABlockTransposedT<12>(a, lda, a_rows, i0, p0, rows, kc, dst);
     default: break;
   }
   const index_t panels = (rows + mr - 1) / mr;
   for (index_t p = 0; p < kc; ++p) {
-    const float* src = a + (p0 + p) * lda + i0;
+    const float* src = a + StoredRow(a_rows, p0 + p) * lda + i0;
     for (index_t s = 0; s < panels; ++s) {
       float* d = dst + s * kc * mr + p * mr;
       const index_t r = Min(mr, rows - s * mr);
@@ -196,15 +218,16 @@ struct Tile {
 };
 
 // Columns handed to the narrow kernel: the last r <= 4 of a width 16q + r in (16, 128].
-index_t NarrowColumns(const KernelTable& t, index_t n) {
+// None when a transposed A's rows are indexed (the narrow kernel reads A through its strides).
+index_t NarrowColumns(const KernelTable& t, index_t n, bool indexed_trans_a) {
   const index_t r = n % 16;
-  return t.sgemm_narrow != nullptr && n > 16 && n <= 128 && r <= 4 ? r : 0;
+  return t.sgemm_narrow != nullptr && !indexed_trans_a && n > 16 && n <= 128 && r <= 4 ? r : 0;
 }
 
 // The wide tile (e.g. 8 x 48) where the rest of the width is an odd number of 48-column slivers:
 // the 12 x 32 tile would spend its last sliver on 16 columns, at half its rate.
-Tile ChooseTile(const KernelTable& t, index_t n) {
-  const index_t groups = (n - NarrowColumns(t, n) + 15) / 16;
+Tile ChooseTile(const KernelTable& t, index_t n, bool indexed_trans_a) {
+  const index_t groups = (n - NarrowColumns(t, n, indexed_trans_a) + 15) / 16;
   if (t.sgemm_ukr_wide != nullptr && groups % 3 == 0 && groups % 2 == 1) {
     return Tile{t.sgemm_ukr_wide, t.mr_wide, t.nr_wide, t.nc_wide};
   }
@@ -223,6 +246,7 @@ struct GemmArgs {
   float beta;
   float* c;
   index_t ldc;
+  const std::int32_t* a_rows;  // null, or the stored rows of A to use (row r of A is row a_rows[r])
   // Row-major A only: the last narrow_r columns of C (past n), from narrow_bc (narrow_r columns
   // of op(B), k floats each), computed panel by panel while each MR x KC block of A is in L1.
   int narrow_r;
@@ -254,7 +278,19 @@ Status GemmBlock(const GemmArgs& g) {
           g.tile.ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta);
         }
       };
-      if (!g.trans_a) {
+      if (!g.trans_a && g.a_rows != nullptr) {
+        // Indexed rows: each MR x KC block copied into a panel of contiguous rows, the gather of a
+        // minibatch done piecewise into L1 instead of into a whole copy of the batch.
+        for (index_t ir = 0; ir < g.m; ir += mr) {
+          const int mb = static_cast<int>(Min(mr, g.m - ir));
+          PackARowsIndexed(g.a, g.lda, g.a_rows, ir, pc, mb, kc, mr, panel_a);
+          sweep(panel_a, kc, 1, ir, mb);
+          if (g.narrow_r > 0) {
+            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, panel_a, kc, g.narrow_bc + pc, g.k, beta,
+                           g.c + ir * g.ldc + g.n, g.ldc);
+          }
+        }
+      } else if (!g.trans_a) {
         // Row-major A is read in place (op(A)(i, p) = A[i * lda + p]); only a short last panel is copied.
         for (index_t ir = 0; ir < g.m; ir += mr) {
           const int mb = static_cast<int>(Min(mr, g.m - ir));
@@ -273,7 +309,7 @@ Status GemmBlock(const GemmArgs& g) {
         const index_t block_rows = kPanelsPerBlock * mr;
         for (index_t ic = 0; ic < g.m; ic += block_rows) {
           const index_t rows = Min(block_rows, g.m - ic);
-          PackABlockTransposed(g.a, g.lda, ic, pc, rows, kc, mr, panel_a);
+          PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           for (index_t s = 0; s * mr < rows; ++s) {
             sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)));
           }
@@ -289,7 +325,7 @@ Status GemmBlock(const GemmArgs& g) {
 // vector of every rank-1 update (N = 50 uses 64 lanes for 50 columns).
 Status GemmBlockNarrow(const GemmArgs& g) {
   const KernelTable& t = Table();
-  const int r = static_cast<int>(NarrowColumns(t, g.n));
+  const int r = static_cast<int>(NarrowColumns(t, g.n, g.trans_a && g.a_rows != nullptr));
   if (r == 0) return GemmBlock(g);
   GemmArgs main = g;
   main.n = g.n - r;
@@ -335,7 +371,9 @@ void RunPart(index_t part, void* context) {
   switch (pg.split) {
     case Split::M: {
       g.m = Min(pg.chunk, pg.g.m - lo);
-      g.a = pg.g.trans_a ? pg.g.a + lo : pg.g.a + lo * pg.g.lda;
+      if (pg.g.trans_a) g.a = pg.g.a + lo;
+      else if (pg.g.a_rows != nullptr) g.a_rows = pg.g.a_rows + lo;
+      else g.a = pg.g.a + lo * pg.g.lda;
       g.c = pg.g.c + lo * pg.g.ldc;
       break;
     }
@@ -347,7 +385,9 @@ void RunPart(index_t part, void* context) {
     }
     case Split::K: {
       g.k = Min(pg.chunk, pg.g.k - lo);
-      g.a = pg.g.trans_a ? pg.g.a + lo * pg.g.lda : pg.g.a + lo;
+      if (!pg.g.trans_a) g.a = pg.g.a + lo;
+      else if (pg.g.a_rows != nullptr) g.a_rows = pg.g.a_rows + lo;
+      else g.a = pg.g.a + lo * pg.g.lda;
       g.b = pg.g.trans_b ? pg.g.b + lo : pg.g.b + lo * pg.g.ldb;
       if (part > 0) {
         g.c = pg.partials[part];
@@ -368,12 +408,13 @@ void RunPart(index_t part, void* context) {
 
 Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
              index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads) {
-  return SgemmWithEpilogue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, nullptr, nullptr);
+  return SgemmWithEpilogue(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, beta, c, ldc, threads, nullptr,
+                           nullptr);
 }
 
 Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
-                         index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads,
-                         GemmEpilogue epilogue, void* context) {
+                         index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta, float* c,
+                         index_t ldc, int threads, GemmEpilogue epilogue, void* context) {
   if (m <= 0 || n <= 0) return Status::Ok;
   // the whole of C as one block, on the calling thread (single-threaded products, K splits)
   const auto whole = [&](Status s) {
@@ -386,7 +427,8 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   }
   ParallelGemm pg{};
   const KernelTable& t = Table();
-  pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, nullptr};
+  pg.g = GemmArgs{ChooseTile(t, n, trans_a && a_rows != nullptr), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                  beta, c, ldc, a_rows, 0, nullptr};
   pg.epilogue = epilogue;
   pg.context = context;
   if (threads <= 0) threads = DefaultNumThreads();

@@ -129,13 +129,16 @@ class ScopedFlushDenormals {
 };
 
 // Fused dense layer. Forward: y = act(x . w + b), x: n x in, w: in x out, b: out (or null).
-Status DenseForward(const float* x, const float* w, const float* b, float* y, index_t n, index_t in, index_t out,
-                    Activation act, int threads = 0);
+// x_rows (or null): the input's row r is row x_rows[r] of x (a minibatch read straight from its
+// data set; the indices must be in range, the binding checks them).
+Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, const float* b, float* y, index_t n,
+                    index_t in, index_t out, Activation act, int threads = 0);
 // Backward from the layer's output y and its gradient dy (n x out): dz = dy * act'(y) (written
 // into dz, which may alias dy), dw = x^T . dz + (l1 sign(w) + l2 w), db = column sums of dz (when
 // db is not null), dx = dz . w^T (skipped when dx is null: the first layer). Returns the penalty.
-Status DenseBackward(const float* x, const float* w, const float* y, const float* dy, float* dz, float* dw,
-                     float* db, float* dx, index_t n, index_t in, index_t out, Activation act, float l1, float l2,
-                     double* penalty, int threads = 0);
+// x_rows as in DenseForward.
+Status DenseBackward(const float* x, const std::int32_t* x_rows, const float* w, const float* y, const float* dy,
+                     float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out, Activation act,
+                     float l1, float l2, double* penalty, int threads = 0);
 
 }  // namespace nn::kernels

@@ -137,3 +137,43 @@ describe('Sequential: errors', () => {
     expect(fn).toThrow(expect.objectContaining({ code, message }));
   });
 });
+
+describe('Sequential: a batch given as row indices into the data set', () => {
+  function gathered(x: Float32Array, d: number, rows: Int32Array): Float32Array {
+    const out = new Float32Array(rows.length * d);
+    rows.forEach((r, i) => out.set(x.subarray(r * d, (r + 1) * d), i * d));
+    return out;
+  }
+
+  for (const [name, first] of [['a first dense layer reads the rows in place', 'dense'], ['a first dropout layer gets them gathered', 'dropout']] as const) {
+    it(`computeGradients(x, y, n, { rows }) equals the same call on the gathered batch: ${name}`, () => {
+      const d = 70, nData = 300, n = 100;
+      const layers = [dense(50, { activation: 'relu', init: init.he() }), dense(10)];
+      const model = new Sequential({ inputSize: d, layers: first === 'dense' ? layers : [dropout(0.2), ...layers], seed: 3 });
+      const x = new Float32Array(nData * d).map((_, i) => Math.sin(i * 0.37));
+      const rows = Int32Array.from({ length: n }, (_, i) => (i * 97 + 13) % nData);
+      rows[5] = rows[6]; // a row drawn twice
+      const y = Int32Array.from(rows, (r) => r % 10);
+      for (const threads of [1, 2]) {
+        model.threads = threads;
+        const viaRows = model.computeGradients(x, y, n, { defaultL2: 1e-3, dropoutSeed: 9, rows });
+        const gradsRows = model.grads.slice();
+        const viaCopy = model.computeGradients(gathered(x, d, rows), y, n, { defaultL2: 1e-3, dropoutSeed: 9 });
+        expect(Math.abs(viaRows - viaCopy)).toBeLessThan(1e-6 * Math.abs(viaCopy));
+        let worst = 0;
+        gradsRows.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - model.grads[i]))));
+        expect(worst).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('a row index out of range or a wrong count is a coded error', () => {
+    const model = new Sequential({ inputSize: 4, layers: [dense(3)], seed: 1 });
+    const x = new Float32Array(10 * 4);
+    const y = new Int32Array(2);
+    expect(() => model.computeGradients(x, y, 2, { rows: Int32Array.from([0, 10]) })).toThrow(
+      expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: 'Expected row index in [0, 10) for rows[1] but received 10' }));
+    expect(() => model.computeGradients(x, y, 2, { rows: Int32Array.from([0, 1, 2]) })).toThrow(
+      expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: 'Expected 2 row indices for rows but received 3' }));
+  });
+});

@@ -470,6 +470,31 @@ describe(`kernels on the ${native.isa} path`, () => {
       }
     });
 
+    it('dense layers on a batch given as row indices match the gathered batch, however the products are split', () => {
+      // forward X·W split along K, N and M; dW = Xᵀ·dZ along M, N and K (the indexed rows offset in each)
+      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20]]) {
+        const nData = n + 37;
+        const data = randomArray(nData * inn, rng);
+        const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % nData);
+        const x = new Float32Array(n * inn);
+        rows.forEach((r, i) => x.set(data.subarray(r * inn, (r + 1) * inn), i * inn));
+        const w = randomArray(inn * out, rng, 0.5);
+        const b = randomArray(out, rng);
+        const dy = randomArray(n * out, rng);
+        for (const threads of [1, 2]) {
+          const y1 = new Float32Array(n * out), y2 = new Float32Array(n * out);
+          native.denseForward(x, w, b, y1, n, inn, out, ACT.relu, threads);
+          native.denseForward(data, w, b, y2, n, inn, out, ACT.relu, threads, rows);
+          expect(Array.from(y2)).toEqual(Array.from(y1)); // the same arithmetic on the same numbers
+          const dw1 = new Float32Array(inn * out), dw2 = new Float32Array(inn * out).fill(NaN);
+          const p1 = native.denseBackward(x, w, y1, dy, new Float32Array(n * out), dw1, null, null, n, inn, out, ACT.relu, 0, 0.2, threads);
+          const p2 = native.denseBackward(data, w, y1, dy, new Float32Array(n * out), dw2, null, null, n, inn, out, ACT.relu, 0, 0.2, threads, rows);
+          expect(maxError(dw2, Array.from(dw1), 1)).toBeLessThan(1e-5 * (n + 1));
+          expect(p2).toBe(p1);
+        }
+      }
+    });
+
     it('denseBackward adds the penalty onto dW block by block however the dW product is split over threads', () => {
       // dW = X^T dZ is inn x out with depth n: split along its rows, its columns, and its depth
       for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20]]) {
