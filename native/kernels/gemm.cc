@@ -218,16 +218,15 @@ struct Tile {
 };
 
 // Columns handed to the narrow kernel: the last r <= 4 of a width 16q + r in (16, 128].
-// None when a transposed A's rows are indexed (the narrow kernel reads A through its strides).
-index_t NarrowColumns(const KernelTable& t, index_t n, bool indexed_trans_a) {
+index_t NarrowColumns(const KernelTable& t, index_t n) {
   const index_t r = n % 16;
-  return t.sgemm_narrow != nullptr && !indexed_trans_a && n > 16 && n <= 128 && r <= 4 ? r : 0;
+  return t.sgemm_narrow != nullptr && n > 16 && n <= 128 && r <= 4 ? r : 0;
 }
 
 // The wide tile (e.g. 8 x 48) where the rest of the width is an odd number of 48-column slivers:
 // the 12 x 32 tile would spend its last sliver on 16 columns, at half its rate.
-Tile ChooseTile(const KernelTable& t, index_t n, bool indexed_trans_a) {
-  const index_t groups = (n - NarrowColumns(t, n, indexed_trans_a) + 15) / 16;
+Tile ChooseTile(const KernelTable& t, index_t n) {
+  const index_t groups = (n - NarrowColumns(t, n) + 15) / 16;
   if (t.sgemm_ukr_wide != nullptr && groups % 3 == 0 && groups % 2 == 1) {
     return Tile{t.sgemm_ukr_wide, t.mr_wide, t.nr_wide, t.nc_wide};
   }
@@ -286,7 +285,7 @@ Status GemmBlock(const GemmArgs& g) {
           PackARowsIndexed(g.a, g.lda, g.a_rows, ir, pc, mb, kc, mr, panel_a);
           sweep(panel_a, kc, 1, ir, mb);
           if (g.narrow_r > 0) {
-            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, panel_a, kc, g.narrow_bc + pc, g.k, beta,
+            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, panel_a, kc, nullptr, g.narrow_bc + pc, g.k, beta,
                            g.c + ir * g.ldc + g.n, g.ldc);
           }
         }
@@ -301,7 +300,7 @@ Status GemmBlock(const GemmArgs& g) {
             sweep(panel_a, 1, mr, ir, mb);
           }
           if (g.narrow_r > 0) {
-            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, g.narrow_bc + pc, g.k, beta,
+            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, nullptr, g.narrow_bc + pc, g.k, beta,
                            g.c + ir * g.ldc + g.n, g.ldc);
           }
         }
@@ -325,7 +324,7 @@ Status GemmBlock(const GemmArgs& g) {
 // vector of every rank-1 update (N = 50 uses 64 lanes for 50 columns).
 Status GemmBlockNarrow(const GemmArgs& g) {
   const KernelTable& t = Table();
-  const int r = static_cast<int>(NarrowColumns(t, g.n, g.trans_a && g.a_rows != nullptr));
+  const int r = static_cast<int>(NarrowColumns(t, g.n));
   if (r == 0) return GemmBlock(g);
   GemmArgs main = g;
   main.n = g.n - r;
@@ -347,7 +346,7 @@ Status GemmBlockNarrow(const GemmArgs& g) {
   }
   const Status s = GemmBlock(main);
   if (s != Status::Ok) return s;
-  t.sgemm_narrow(true, g.m, r, g.k, g.alpha, g.a, g.lda, bc, g.k, g.beta, g.c + main.n, g.ldc);
+  t.sgemm_narrow(true, g.m, r, g.k, g.alpha, g.a, g.lda, g.a_rows, bc, g.k, g.beta, g.c + main.n, g.ldc);
   return Status::Ok;
 }
 
@@ -427,7 +426,7 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   }
   ParallelGemm pg{};
   const KernelTable& t = Table();
-  pg.g = GemmArgs{ChooseTile(t, n, trans_a && a_rows != nullptr), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+  pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
                   beta, c, ldc, a_rows, 0, nullptr};
   pg.epilogue = epilogue;
   pg.context = context;

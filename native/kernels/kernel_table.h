@@ -21,9 +21,11 @@ using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a,
                           index_t ldc, int m, int n, float alpha, float beta);
 
 // The last r <= 4 columns of a product (see x86/sgemm_avx512_12x32.cc); null where an ISA has none.
-// Bc holds the r columns of op(B) one after another, ldbc apart (bc[j * ldbc + p]).
+// Bc holds the r columns of op(B) one after another, ldbc apart (bc[j * ldbc + p]). a_rows (or
+// null): the stored A's row r is row a_rows[r] of a.
 using SgemmNarrow = void (*)(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
-                             const float* bc, index_t ldbc, float beta, float* c, index_t ldc);
+                             const std::int32_t* a_rows, const float* bc, index_t ldbc, float beta, float* c,
+                             index_t ldc);
 
 struct KernelTable {
   Isa isa;
@@ -113,8 +115,8 @@ NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx512 {
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
                   int n, float alpha, float beta);
-void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
-                 index_t ldbc, float beta, float* c, index_t ldc);
+void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
+                 const std::int32_t* a_rows, const float* bc, index_t ldbc, float beta, float* c, index_t ldc);
 }
 
 #undef NN_DECLARE_ISA_KERNELS

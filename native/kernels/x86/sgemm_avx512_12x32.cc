@@ -145,7 +145,8 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
 namespace {
 
 template <int kZ, int kR>
-void NarrowTransposed(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
+void NarrowTransposed(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const std::int32_t* a_rows,
+                      const float* bc,
                       index_t ldbc, float beta, float* c, index_t ldc) {
   constexpr int kRows = 16 * kZ;
   const bool beta0 = beta == 0.0f;
@@ -159,7 +160,7 @@ void NarrowTransposed(index_t m, int r, index_t k, float alpha, const float* a, 
     for (int j = 0; j < kR; ++j)
       for (int z = 0; z < kZ; ++z) acc[j][z] = _mm512_setzero_ps();
     for (index_t p = 0; p < k; ++p) {
-      const float* ap = a + p * lda + i0;
+      const float* ap = a + (a_rows != nullptr ? a_rows[p] : p) * lda + i0;
       __m512 av[kZ];
       for (int z = 0; z < kZ; ++z) av[z] = _mm512_maskz_loadu_ps(mask[z], ap + 16 * z);
       for (int j = 0; j < kR; ++j) {
@@ -188,14 +189,15 @@ void NarrowTransposed(index_t m, int r, index_t k, float alpha, const float* a, 
 // otherwise take a whole 16-lane vector of every rank-1 update): C[:, 0:r] = alpha op(A) Bc +
 // beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * k + p]). Vectorized along K when
 // A's rows are contiguous (dot products), along M when A is transposed. beta == 0: C is not read.
-void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
+void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
+                 const std::int32_t* a_rows, const float* bc,
                  index_t ldbc, float beta, float* c, index_t ldc) {
   const bool beta0 = beta == 0.0f;
   if (!trans_a) {
     const index_t kv = k / 16 * 16;
     const __mmask16 tail = static_cast<__mmask16>((1u << (k - kv)) - 1u);
     for (index_t i = 0; i < m; ++i) {
-      const float* ai = a + i * lda;
+      const float* ai = a + (a_rows != nullptr ? a_rows[i] : i) * lda;
       __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
       for (index_t p = 0; p < kv; p += 16) {
         const __m512 av = _mm512_loadu_ps(ai + p);
@@ -216,8 +218,8 @@ void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const f
   // op(A)(i, p) = a[p * lda + i]: column j of the result is sum_p bc[j][p] * (row p of A), taken
   // 16 * kZ rows of the result at a time with the r x kZ accumulators in registers over all of K:
   // 128 rows (8 cache lines of each row of A) for r <= 2, 64 for r <= 4.
-  if (r <= 2) NarrowTransposed<8, 2>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
-  else NarrowTransposed<4, 4>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
+  if (r <= 2) NarrowTransposed<8, 2>(m, r, k, alpha, a, lda, a_rows, bc, ldbc, beta, c, ldc);
+  else NarrowTransposed<4, 4>(m, r, k, alpha, a, lda, a_rows, bc, ldbc, beta, c, ldc);
 }
 
 }  // namespace nn::kernels::avx512
