@@ -4,8 +4,9 @@
  * Abstract: the fused dense layer, forward and backward, built from the GEMM driver and the
  * dispatched elementwise kernels. Forward: one GEMM, then bias and activation in a single pass
  * over each output row while it is still in L1. Backward: activation derivative in place,
- * dW = X^T . dZ with the penalty's gradient added onto each block of it as soon as the block is done,
- * db, and dX skipped for the first layer.
+ * dW = X^T . dZ with the penalty's gradient added onto each block of rows of it as soon as the block
+ * is done (or in a pass over the pool when the product was split by columns), db, and dX skipped
+ * for the first layer.
  */
 #include "kernel_table.h"
 
@@ -21,18 +22,10 @@ struct PenaltyEpilogue {
   double parts[64];
 };
 
-// penalty(w) summed into parts[part], its gradient added onto dW, over one block of rows/columns
-void AddPenalty(index_t part, index_t r0, index_t rows, index_t c0, index_t cols, void* context) {
+// penalty(w) into parts[part], its gradient added onto dW, over one block of whole rows
+void AddPenalty(index_t part, index_t r0, index_t rows, void* context) {
   PenaltyEpilogue& pe = *static_cast<PenaltyEpilogue*>(context);
-  double sum = 0.0;
-  if (c0 == 0 && cols == pe.ld) {
-    sum = pe.penalty(pe.w + r0 * pe.ld, rows * cols, pe.l1, pe.l2, pe.dw + r0 * pe.ld, true);  // contiguous
-  } else {
-    for (index_t r = r0; r < r0 + rows; ++r) {
-      sum += pe.penalty(pe.w + r * pe.ld + c0, cols, pe.l1, pe.l2, pe.dw + r * pe.ld + c0, true);
-    }
-  }
-  pe.parts[part] += sum;
+  pe.parts[part] += pe.penalty(pe.w + r0 * pe.ld, rows * pe.ld, pe.l1, pe.l2, pe.dw + r0 * pe.ld, true);
 }
 
 }  // namespace
@@ -40,7 +33,7 @@ void AddPenalty(index_t part, index_t r0, index_t rows, index_t c0, index_t cols
 Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, const float* b, float* y, index_t n,
                     index_t in, index_t out, Activation act, int threads) {
   const Status s = SgemmWithEpilogue(false, false, n, out, in, 1.0f, x, in, x_rows, w, out, 0.0f, y, out, threads,
-                                     nullptr, nullptr);  // (n, out)
+                                     nullptr, nullptr, nullptr);  // (n, out)
   if (s != Status::Ok) return s;
   const KernelTable& t = Table();
   for (index_t r = 0; r < n; ++r) {
@@ -57,15 +50,18 @@ Status DenseBackward(const float* x, const std::int32_t* x_rows, const float* w,
   const KernelTable& t = Table();
   t.activation_backward(act, y, dy, dz, n * out);  // dZ = dY * act'(Z), from the output Y
   const bool regularized = l1 != 0.0f || l2 != 0.0f;
-  // dW = X^T . dZ, and the penalty's gradient added onto each block of dW by the thread that
-  // computed it, while the block is still in that core's cache
+  // dW = X^T . dZ, and the penalty's gradient added onto each block of rows of dW by the thread
+  // that computed it, while the block is still in that core's cache; when the product was split
+  // by columns, in a pass of its own over the pool (split by elements, as the optimizer's update
+  // that follows it, so that each core finds its part of W and dW in its own cache)
   PenaltyEpilogue pe{t.penalty, w, dw, out, l1, l2, {}};
+  bool fused = false;
   Status s = SgemmWithEpilogue(true, false, in, out, n, 1.0f, x, in, x_rows, dz, out, 0.0f, dw, out, threads,
-                               regularized ? AddPenalty : nullptr, &pe);
+                               regularized ? AddPenalty : nullptr, &pe, &fused);
   if (s != Status::Ok) return s;
   double total = 0.0;
   for (double part : pe.parts) total += part;  // in part order: the same for a given shape and thread count
-  *penalty = total;
+  *penalty = regularized && !fused ? Penalty(w, in * out, l1, l2, dw, true, threads) : total;
   if (db != nullptr) t.bias_grad(dz, n, out, db);  // db = sum over rows of dZ
   if (dx != nullptr) s = Sgemm(false, true, n, in, out, 1.0f, dz, out, w, out, 0.0f, dx, in, threads);  // dX = dZ . W^T
   return s;

@@ -16,7 +16,8 @@
  *
  * Threads: a product big enough is split into independent sub-products, one per thread, along
  * M, N, or K (then partial results are summed), whichever duplicates the least work. An optional
- * epilogue sees each finished block of C on the thread that computed it.
+ * epilogue sees each finished block of rows of C on the thread that computed it (M splits and
+ * single-threaded products only).
  */
 #include <cstdlib>
 #include <cstring>
@@ -397,9 +398,8 @@ void RunPart(index_t part, void* context) {
     }
   }
   pg.status[part] = GemmBlockNarrow(g);
-  if (pg.epilogue != nullptr && pg.split != Split::K && pg.status[part] == Status::Ok) {
-    if (pg.split == Split::M) pg.epilogue(part, lo, g.m, 0, g.n, pg.context);
-    else pg.epilogue(part, 0, g.m, lo, g.n, pg.context);
+  if (pg.epilogue != nullptr && pg.split == Split::M && pg.status[part] == Status::Ok) {
+    pg.epilogue(part, lo, g.m, pg.context);
   }
 }
 
@@ -408,16 +408,17 @@ void RunPart(index_t part, void* context) {
 Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
              index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads) {
   return SgemmWithEpilogue(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, beta, c, ldc, threads, nullptr,
-                           nullptr);
+                           nullptr, nullptr);
 }
 
 Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
                          index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta, float* c,
-                         index_t ldc, int threads, GemmEpilogue epilogue, void* context) {
+                         index_t ldc, int threads, GemmEpilogue epilogue, void* context, bool* epilogue_ran) {
   if (m <= 0 || n <= 0) return Status::Ok;
-  // the whole of C as one block, on the calling thread (single-threaded products, K splits)
+  if (epilogue_ran != nullptr) *epilogue_ran = epilogue != nullptr;
+  // the whole of C as one block, on the calling thread (single-threaded products)
   const auto whole = [&](Status s) {
-    if (s == Status::Ok && epilogue != nullptr) epilogue(0, 0, m, 0, n, context);
+    if (s == Status::Ok && epilogue != nullptr) epilogue(0, 0, m, context);
     return s;
   };
   if (k <= 0 || alpha == 0.0f) {
@@ -479,8 +480,10 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
         for (index_t j = 0; j < n; ++j) ci[j] += si[j];
       }
     }
-    return whole(Status::Ok);
+    if (epilogue_ran != nullptr) *epilogue_ran = false;
+    return Status::Ok;
   }
+  if (pg.split == Split::N && epilogue_ran != nullptr) *epilogue_ran = false;
   return Status::Ok;
 }
 

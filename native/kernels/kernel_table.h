@@ -66,17 +66,19 @@ struct KernelTable {
 
 const KernelTable& Table();
 
-// Sgemm that hands each finished block of C to `epilogue` on the thread that computed it, while the
-// block is still in that core's cache: epilogue(part, r0, rows, c0, cols, context) for disjoint
-// blocks C[r0 : r0 + rows, c0 : c0 + cols] that together cover C once, `part` < 64 numbering them
-// in a fixed order for a given shape and thread count. For the fused dense backward (the
-// penalty's gradient added onto dW). a_rows (or null): the stored A's row r is row a_rows[r] of
-// `a` (op(A)'s rows when A is not transposed, its columns when it is): a minibatch read straight
-// from its data set, without a copy.
-using GemmEpilogue = void (*)(index_t part, index_t r0, index_t rows, index_t c0, index_t cols, void* context);
+// Sgemm that hands finished blocks of whole rows of C to `epilogue` on the thread that computed
+// them, while they are still in that core's cache: epilogue(part, r0, rows, context) for disjoint
+// blocks C[r0 : r0 + rows, :] covering C once, `part` < 64 numbering them in a fixed order for a
+// given shape and thread count. That happens when the product runs on one thread or is split
+// along M; when it is split along N or K no block holds whole rows, the epilogue is not called
+// and *epilogue_ran (when not null) is set to false. For the fused dense backward (the penalty's
+// gradient added onto dW). a_rows (or null): the stored A's row r is row a_rows[r] of `a`
+// (op(A)'s rows when A is not transposed, its columns when it is): a minibatch read straight from
+// its data set, without a copy.
+using GemmEpilogue = void (*)(index_t part, index_t r0, index_t rows, void* context);
 Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
                          index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta, float* c,
-                         index_t ldc, int threads, GemmEpilogue epilogue, void* context);
+                         index_t ldc, int threads, GemmEpilogue epilogue, void* context, bool* epilogue_ran);
 
 #define NN_DECLARE_ISA_KERNELS(ns)                                                             \
   namespace ns {                                                                               \
