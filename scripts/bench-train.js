@@ -10,6 +10,9 @@
  * same run, with plain SGD + momentum on the same batch shapes, and the ratios are printed.
  * Inputs are the real CIFAR-10 / MNIST subsets when ../shared/data is there, else random data
  * of the same shapes (the speed does not depend on the values).
+ * Each nnkit figure comes with two bounds measured in the same run: the samples/s of the
+ * iteration's matrix products alone (timed hot, in a native loop, at that thread count) and
+ * the samples/s at 100% of the FMA peak.
  */
 'use strict';
 const fs = require('fs');
@@ -81,6 +84,33 @@ async function benchNnkit(m, data, threads) {
   return r.samplesPerSec;
 }
 
+/**
+ * What this machine allows, measured in this run: the samples/s an iteration would reach if it were
+ * only its matrix products, each timed hot (operands in cache) in a native loop at this thread count,
+ * with no sampling, activations, loss, bias or update; and at 100% of the FMA peak.
+ */
+function bounds(m, threads, peakGflops) {
+  const native = require(path.join(ROOT, 'dist', 'native.js')).native;
+  const widths = [m.input, ...m.hidden, m.classes];
+  const products = [];
+  for (let l = 0; l + 1 < widths.length; l++) {
+    const i = widths[l], o = widths[l + 1], b = m.batch;
+    products.push([false, false, b, o, i]); // Y = X·W
+    products.push([true, false, i, o, b]); // dW = Xᵀ·dZ
+    if (l > 0) products.push([false, true, b, i, o]); // dX = dZ·Wᵀ
+  }
+  let seconds = 0;
+  let flops = 0;
+  for (const [ta, tb, M, N, K] of products) {
+    const a = new Float32Array(M * K).fill(0.5);
+    const bm = new Float32Array(K * N).fill(0.25);
+    const c = new Float32Array(M * N);
+    seconds += native.sgemmBench(ta, tb, M, N, K, a, ta ? M : K, bm, tb ? K : N, c, N, threads, QUICK ? 0.05 : 0.2);
+    flops += 2 * M * N * K;
+  }
+  return { gemm: m.batch / seconds, peak: (m.batch * peakGflops * threads * 1e9) / flops, flopsPerSample: flops / m.batch };
+}
+
 async function benchTfjs(tf, backend, m, data) {
   await tf.setBackend(backend);
   await tf.ready();
@@ -140,12 +170,17 @@ async function main() {
   log(`nnkit training throughput: ${nn.linalg.isa} kernels, ${os.cpus().length} cores, ${os.cpus()[0].model}`);
   const tfjs = await loadTfjs();
   if (tfjs === null) log('(@tensorflow/tfjs is not installed: no reference in this run)');
+  // this machine's single-thread FMA peak (GFLOP/s), for the bounds printed with each result
+  const peak = require(path.join(ROOT, 'dist', 'native.js')).native.fmaPeak(QUICK ? 0.2 : 0.5);
+  log(`FMA peak ${peak.toFixed(1)} GFLOP/s per thread`);
   const rows = [];
   for (const m of MODELS) {
     const data = dataFor(m);
     const shape = `${m.input}-${[...m.hidden, m.classes].join('-')}, batch ${m.batch}`;
     const entry = { model: m.name, shape, data: data.source, nnkit: {}, tfjs: {}, target: TARGETS[m.name] };
     for (const threads of [1, 2]) entry.nnkit[`${threads}T`] = await benchNnkit(m, data, threads);
+    entry.bounds = {};
+    for (const threads of [1, 2]) entry.bounds[`${threads}T`] = bounds(m, threads, peak);
     if (tfjs !== null) {
       for (const backend of tfjs.backends) {
         try {
@@ -160,12 +195,17 @@ async function main() {
     entry.best = best;
     const refs = Object.entries(entry.tfjs).filter(([, v]) => v);
     log(`${m.name.padEnd(9)} (${shape}, ${data.source})`);
-    for (const [t, v] of Object.entries(entry.nnkit)) log(`  nnkit ${t}            ${Math.round(v).toLocaleString('en-US').padStart(9)} samples/s`);
+    const fmt = (v) => Math.round(v).toLocaleString('en-US').padStart(9);
+    for (const [t, v] of Object.entries(entry.nnkit)) {
+      const b = entry.bounds[t];
+      log(`  nnkit ${t}            ${fmt(v)} samples/s   (${(v / b.gemm).toFixed(2)} of its products alone, hot: ${fmt(b.gemm).trim()}; ` +
+        `FMA peak bound ${fmt(b.peak).trim()})`);
+    }
     for (const [b, v] of refs) log(`  tfjs ${b.padEnd(5)}          ${Math.round(v).toLocaleString('en-US').padStart(9)} samples/s   nnkit best / tfjs ${b}: ${(best / v).toFixed(1)}x`);
     log(`  target ${TARGETS[m.name].toLocaleString('en-US')} samples/s (best thread setting): ${best >= TARGETS[m.name] ? 'met' : `not met (${(best / TARGETS[m.name]).toFixed(2)} of it)`}`);
     rows.push(entry);
   }
-  if (JSON_OUT) process.stdout.write(JSON.stringify({ isa: nn.linalg.isa, results: rows }) + '\n');
+  if (JSON_OUT) process.stdout.write(JSON.stringify({ isa: nn.linalg.isa, fmaPeakGflops: peak, results: rows }) + '\n');
 }
 
 main().catch((e) => {

@@ -258,7 +258,8 @@ Status GemmBlock(const GemmArgs& g) {
   const KernelTable& t = Table();
   const int mr = g.tile.mr, nr = g.tile.nr;
   const index_t nc_step = g.tile.nc;
-  const index_t kc_max = Min(t.kc, g.k);
+  const index_t kc_step = t.kc;
+  const index_t kc_max = Min(kc_step, g.k);
   const index_t nc_max = Min(nc_step, (g.n + nr - 1) / nr * nr);
   float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
   float* panel_a = t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max));
@@ -266,25 +267,38 @@ Status GemmBlock(const GemmArgs& g) {
 
   for (index_t jc = 0; jc < g.n; jc += nc_step) {
     const index_t nc = Min(nc_step, g.n - jc);
-    for (index_t pc = 0; pc < g.k; pc += t.kc) {
-      const index_t kc = Min(t.kc, g.k - pc);
+    for (index_t pc = 0; pc < g.k; pc += kc_step) {
+      const index_t kc = Min(kc_step, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;  // later K slices accumulate
       PackB(g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
-      // One MR-row panel of A against every sliver of the packed B panel.
-      const auto sweep = [&](const float* ap, index_t rs, index_t cs, index_t ir, int mb) {
+      // One MR-row panel of A against every sliver of the packed B panel; the first sliver's
+      // kernel carries the prefetch hint, if any.
+      const auto sweep = [&](const float* ap, index_t rs, index_t cs, index_t ir, int mb, const RowPrefetch* prefetch) {
         float* crow = g.c + ir * g.ldc + jc;
         for (index_t jr = 0; jr < nc; jr += nr) {
           const int nb = static_cast<int>(Min(nr, nc - jr));
-          g.tile.ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta);
+          g.tile.ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta, jr == 0 ? prefetch : nullptr);
         }
       };
       if (!g.trans_a && g.a_rows != nullptr) {
         // Indexed rows: each MR x KC block copied into a panel of contiguous rows, the gather of a
         // minibatch done piecewise into L1 instead of into a whole copy of the batch.
+        // The rows are scattered through a data set that is mostly not in cache: while a panel
+        // is computed, the rows of the next one (or the first panel of the next K block) are
+        // prefetched, so its copy does not wait on memory.
+        RowPrefetch next{};
         for (index_t ir = 0; ir < g.m; ir += mr) {
           const int mb = static_cast<int>(Min(mr, g.m - ir));
           PackARowsIndexed(g.a, g.lda, g.a_rows, ir, pc, mb, kc, mr, panel_a);
-          sweep(panel_a, kc, 1, ir, mb);
+          const bool last_panel = ir + mr >= g.m;
+          const index_t next_ir = last_panel ? 0 : ir + mr, next_pc = last_panel ? pc + kc_step : pc;
+          next.count = 0;
+          next.length = Min(kc_step, g.k - next_pc);
+          if (next_pc < g.k) {
+            next.count = static_cast<int>(Min(Min(mr, RowPrefetch::kMaxRows), g.m - next_ir));
+            for (int r = 0; r < next.count; ++r) next.rows[r] = g.a + static_cast<index_t>(g.a_rows[next_ir + r]) * g.lda + next_pc;
+          }
+          sweep(panel_a, kc, 1, ir, mb, &next);
           if (g.narrow_r > 0) {
             t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, panel_a, kc, nullptr, g.narrow_bc + pc, g.k, beta,
                            g.c + ir * g.ldc + g.n, g.ldc);
@@ -295,10 +309,10 @@ Status GemmBlock(const GemmArgs& g) {
         for (index_t ir = 0; ir < g.m; ir += mr) {
           const int mb = static_cast<int>(Min(mr, g.m - ir));
           if (mb == mr) {
-            sweep(g.a + ir * g.lda + pc, g.lda, 1, ir, mb);
+            sweep(g.a + ir * g.lda + pc, g.lda, 1, ir, mb, nullptr);
           } else {
             PackAEdge(g.a, g.lda, ir, pc, mb, kc, mr, panel_a);
-            sweep(panel_a, 1, mr, ir, mb);
+            sweep(panel_a, 1, mr, ir, mb, nullptr);
           }
           if (g.narrow_r > 0) {
             t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, nullptr, g.narrow_bc + pc, g.k, beta,
@@ -311,7 +325,7 @@ Status GemmBlock(const GemmArgs& g) {
           const index_t rows = Min(block_rows, g.m - ic);
           PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           for (index_t s = 0; s * mr < rows; ++s) {
-            sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)));
+            sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr);
           }
         }
       }

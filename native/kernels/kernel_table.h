@@ -17,8 +17,19 @@ namespace nn::kernels {
 // panel) and a packed B sliver (k x NR, b[p * NR + j], 32-byte aligned), computes
 // AB = sum_p A(:, p) B(p, :) and writes C[i, j] = alpha * AB[i, j] + beta * C[i, j] for
 // i < m <= MR, j < n <= NR. beta == 0: C is not read.
+//
+// prefetch (or null): rows of A the driver copies next (the next panel of a minibatch read from
+// its data set, which is not in cache). A hint: the kernel spreads prefetches of them into L2
+// over its K loop, a line of each row per 16 rank-1 updates, so that the copy finds them there
+// instead of waiting on memory once per panel. Kernels may ignore it.
+struct RowPrefetch {
+  static constexpr int kMaxRows = 16;
+  const float* rows[kMaxRows];  // first float of each row's next block
+  int count;                    // rows in use (<= kMaxRows)
+  index_t length;               // floats of each row to fetch (the kernel stops there)
+};
 using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
-                          index_t ldc, int m, int n, float alpha, float beta);
+                          index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 
 // The last r <= 4 columns of a product (see x86/sgemm_avx512_12x32.cc); null where an ISA has none.
 // Bc holds the r columns of op(B) one after another, ldbc apart (bc[j * ldbc + p]). a_rows (or
@@ -83,7 +94,7 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
 #define NN_DECLARE_ISA_KERNELS(ns)                                                             \
   namespace ns {                                                                               \
   void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, \
-                index_t ldc, int m, int n, float alpha, float beta);                           \
+                index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch); \
   void BiasAdd(float* y, const float* bias, index_t rows, index_t cols);                       \
   void BiasGrad(const float* dy, index_t rows, index_t cols, float* db);                       \
   void ReluForward(const float* x, float* y, index_t n);                                       \
@@ -116,7 +127,7 @@ NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx512 {
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-                  int n, float alpha, float beta);
+                  int n, float alpha, float beta, const RowPrefetch* prefetch);
 void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
                  const std::int32_t* a_rows, const float* bc, index_t ldbc, float beta, float* c, index_t ldc);
 }

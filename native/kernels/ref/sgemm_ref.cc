@@ -14,10 +14,10 @@ namespace nn::kernels::ref {
  * Arguments: k - depth; a - A's top-left element, A(i, p) = a[i * rs_a + p * cs_a] for i < kMr
  *   (all kMr rows readable); b - packed B, k x kNr (b[p * kNr + j]); c - C's top-left element;
  *   ldc - C's row stride; m, n - the tile corner to store (m <= kMr, n <= kNr); alpha, beta -
- *   scalars (beta == 0: C is not read).
+ *   scalars (beta == 0: C is not read); prefetch - a cache hint, ignored here.
  */
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-              int n, float alpha, float beta) {
+              int n, float alpha, float beta, const RowPrefetch* /*prefetch*/) {
   float ab[kMr][kNr] = {};
   for (index_t p = 0; p < k; ++p) {
     for (int i = 0; i < kMr; ++i) {

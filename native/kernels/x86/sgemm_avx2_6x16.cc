@@ -14,6 +14,9 @@
 namespace nn::kernels::avx2 {
 namespace {
 
+// Rank-1 updates between two prefetches of a RowPrefetch: 16 floats, one cache line per row.
+constexpr index_t kPrefetchEvery = 16;
+
 inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta, bool beta0) {
   if (beta0) {
     _mm256_storeu_ps(c, _mm256_mul_ps(valpha, v0));
@@ -25,9 +28,9 @@ inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta
 }
 
 // kUnitCol: A(i, p) = a[i * rs + p] (rows are contiguous); else A(i, p) = a[i + p * cs].
-template <bool kUnitCol>
+template <bool kUnitCol, bool kPrefetch>
 void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-            int n, float alpha, float beta) {
+            int n, float alpha, float beta, const RowPrefetch* prefetch) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -41,8 +44,8 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   const float* a4 = a + 4 * (kUnitCol ? rs : 1);
   const float* a5 = a + 5 * (kUnitCol ? rs : 1);
   const index_t step = kUnitCol ? 1 : cs;
-#pragma GCC unroll 4
-  for (index_t p = 0; p < k; ++p) {
+  // one rank-1 update
+  const auto update = [&]() __attribute__((always_inline)) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
     __m256 ai = _mm256_broadcast_ss(a0);
@@ -70,7 +73,21 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
     a4 += step;
     a5 += step;
     b += kNr;
+  };
+  index_t p = 0;
+  if (kPrefetch) {
+    // blocks of 16 updates unrolled, then one line of each row the driver copies next (see
+    // RowPrefetch); a short inner loop would cost a mispredicted exit each time
+    for (; p + kPrefetchEvery <= k; p += kPrefetchEvery) {
+#pragma GCC unroll 16
+      for (index_t u = 0; u < kPrefetchEvery; ++u) update();
+      if (p < prefetch->length) {
+        for (int r = 0; r < prefetch->count; ++r) _mm_prefetch(reinterpret_cast<const char*>(prefetch->rows[r] + p), _MM_HINT_T1);
+      }
+    }
   }
+#pragma GCC unroll 4
+  for (; p < k; ++p) update();
   const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
   const bool beta0 = beta == 0.0f;
   if (m == kMr && n == kNr) {
@@ -141,15 +158,17 @@ void KernelHalf(index_t k, const float* a, index_t rs, index_t cs, const float* 
 
 }  // namespace
 
+// prefetch: followed by the full-width kernel; the half-width one (a last sliver of 8 columns or
+// less) ignores it.
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-              int n, float alpha, float beta) {
+              int n, float alpha, float beta, const RowPrefetch* prefetch) {
   if (n <= 8) {
     if (cs_a == 1) KernelHalf<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
     else KernelHalf<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-  } else if (cs_a == 1) {
-    Kernel<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
   } else {
-    Kernel<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    const bool pf = prefetch != nullptr && prefetch->count > 0;
+    if (cs_a == 1) (pf ? Kernel<true, true> : Kernel<true, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    else (pf ? Kernel<false, true> : Kernel<false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }
 }
 

@@ -16,12 +16,21 @@
 namespace nn::kernels::avx512 {
 namespace {
 
+// Rank-1 updates between two prefetches of a RowPrefetch: 16 floats, one cache line per row.
+constexpr index_t kPrefetchEvery = 16;
+
+// Line p0 / 16 of each row the driver copies next, into L2 (see RowPrefetch).
+inline void PrefetchLine(const RowPrefetch* prefetch, int rows, index_t p0) {
+  if (p0 >= prefetch->length) return;
+  for (int r = 0; r < rows; ++r) _mm_prefetch(reinterpret_cast<const char*>(prefetch->rows[r] + p0), _MM_HINT_T1);
+}
+
 // kZ = 2: the full 12 x 32 tile; kZ = 1: a sliver at most 16 columns wide (the remainder of N),
 // where the second half of each rank-1 update would only multiply zero padding. kM: the rows
 // computed, 12, or 8 / 4 for the short last row panel (M = 100 leaves 4 rows, M = 128 leaves 8).
-template <bool kUnitCol, int kZ, int kM>
+template <bool kUnitCol, int kZ, int kM, bool kPrefetch>
 void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-            int n, float alpha, float beta) {
+            int n, float alpha, float beta, const RowPrefetch* prefetch) {
   static_assert(kM <= kMr, "at most MR rows");
   __m512 acc[kM][2];
 #pragma GCC unroll 12
@@ -35,7 +44,8 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   }
   const index_t row = kUnitCol ? rs : 1;
   const index_t step = kUnitCol ? 1 : cs;
-  for (index_t p = 0; p < k; ++p) {
+  // one rank-1 update
+  const auto update = [&](index_t p) __attribute__((always_inline)) {
     const __m512 b0 = _mm512_load_ps(b);
     const __m512 b1 = kZ == 2 ? _mm512_load_ps(b + 16) : b0;
     const float* ap = a + p * step;
@@ -46,7 +56,18 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
       if (kZ == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
     }
     b += kNr;
+  };
+  index_t p = 0;
+  if (kPrefetch) {
+    // blocks of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time)
+    const int prefetch_rows = prefetch->count;
+    for (; p + kPrefetchEvery <= k; p += kPrefetchEvery) {
+#pragma GCC unroll 16
+      for (index_t u = 0; u < kPrefetchEvery; ++u) update(p + u);
+      PrefetchLine(prefetch, prefetch_rows, p);
+    }
   }
+  for (; p < k; ++p) update(p);
   const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
   const int n0 = n < 16 ? n : 16, n1 = n < 16 ? 0 : n - 16;
   const __mmask16 k0 = static_cast<__mmask16>((1u << n0) - 1u);
@@ -69,9 +90,9 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
 
 // The wide tile: kM <= 8 rows x 48 columns (24 zmm accumulators, three loads of packed B and kM
 // broadcasts of A per rank-1 update: 11 loads for 24 FMAs, against 14 in the 12 x 32 tile).
-template <bool kUnitCol, int kM>
+template <bool kUnitCol, int kM, bool kPrefetch>
 void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-                int n, float alpha, float beta) {
+                int n, float alpha, float beta, const RowPrefetch* prefetch) {
   static_assert(kM <= kMrWide, "at most MR rows");
   __m512 acc[kM][3];
 #pragma GCC unroll 8
@@ -85,7 +106,7 @@ void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
   }
   const index_t row = kUnitCol ? rs : 1;
   const index_t step = kUnitCol ? 1 : cs;
-  for (index_t p = 0; p < k; ++p) {
+  const auto update = [&](index_t p) __attribute__((always_inline)) {
     const __m512 b0 = _mm512_load_ps(b);
     const __m512 b1 = _mm512_load_ps(b + 16);
     const __m512 b2 = _mm512_load_ps(b + 32);
@@ -98,7 +119,17 @@ void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
       acc[i][2] = _mm512_fmadd_ps(ai, b2, acc[i][2]);
     }
     b += kNrWide;
+  };
+  index_t p = 0;
+  if (kPrefetch) {
+    const int prefetch_rows = prefetch->count;
+    for (; p + kPrefetchEvery <= k; p += kPrefetchEvery) {
+#pragma GCC unroll 16
+      for (index_t u = 0; u < kPrefetchEvery; ++u) update(p + u);
+      PrefetchLine(prefetch, prefetch_rows, p);
+    }
   }
+  for (; p < k; ++p) update(p);
   const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
   __mmask16 mask[3];
   for (int z = 0; z < 3; ++z) {
@@ -120,25 +151,50 @@ void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
 
 }  // namespace
 
+namespace {
+
+// The kernels above, with or without the prefetch hint (without it, the K loop is one plain loop).
+template <int kZ, int kM>
+void Dispatch(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
+              int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  const bool unit = cs_a == 1, pf = prefetch != nullptr && prefetch->count > 0;
+  if (unit) {
+    (pf ? Kernel<true, kZ, kM, true> : Kernel<true, kZ, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  } else {
+    (pf ? Kernel<false, kZ, kM, true> : Kernel<false, kZ, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  }
+}
+
+template <int kM>
+void DispatchWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
+                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  const bool unit = cs_a == 1, pf = prefetch != nullptr && prefetch->count > 0;
+  if (unit) {
+    (pf ? WideKernel<true, kM, true> : WideKernel<true, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  } else {
+    (pf ? WideKernel<false, kM, true> : WideKernel<false, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  }
+}
+
+}  // namespace
+
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
-                  int m, int n, float alpha, float beta) {
-  const bool unit = cs_a == 1;
-  if (m > 4) (unit ? WideKernel<true, 8> : WideKernel<false, 8>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-  else (unit ? WideKernel<true, 4> : WideKernel<false, 4>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  if (m > 4) DispatchWide<8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else DispatchWide<4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
 }
 
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-              int n, float alpha, float beta) {
-  const bool unit = cs_a == 1;
+              int n, float alpha, float beta, const RowPrefetch* prefetch) {
   if (m > 8) {
-    if (n <= 16) (unit ? Kernel<true, 1, 12> : Kernel<false, 1, 12>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-    else (unit ? Kernel<true, 2, 12> : Kernel<false, 2, 12>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    if (n <= 16) Dispatch<1, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    else Dispatch<2, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   } else if (m > 4) {
-    if (n <= 16) (unit ? Kernel<true, 1, 8> : Kernel<false, 1, 8>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-    else (unit ? Kernel<true, 2, 8> : Kernel<false, 2, 8>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    if (n <= 16) Dispatch<1, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    else Dispatch<2, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   } else {
-    if (n <= 16) (unit ? Kernel<true, 1, 4> : Kernel<false, 1, 4>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-    else (unit ? Kernel<true, 2, 4> : Kernel<false, 2, 4>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    if (n <= 16) Dispatch<1, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    else Dispatch<2, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }
 }
 
