@@ -19,14 +19,15 @@ namespace nn::kernels {
 // i < m <= MR, j < n <= NR. beta == 0: C is not read.
 //
 // prefetch (or null): rows of A the driver copies next (the next panel of a minibatch read from
-// its data set, which is not in cache). A hint: the kernel spreads prefetches of them into L2
-// over its K loop, a line of each row per 16 rank-1 updates, so that the copy finds them there
-// instead of waiting on memory once per panel. Kernels may ignore it.
+// its data set, which is mostly not in cache). A hint, which kernels may ignore: after every 16
+// rank-1 updates the kernel prefetches 2 * count 64-byte lines into L2, going round the rows line
+// by line, until `length` floats of each row are covered, so that the copy of that panel finds
+// them in L2 instead of waiting on memory.
 struct RowPrefetch {
   static constexpr int kMaxRows = 16;
-  const float* rows[kMaxRows];  // first float of each row's next block
-  int count;                    // rows in use (<= kMaxRows)
-  index_t length;               // floats of each row to fetch (the kernel stops there)
+  const float* rows[kMaxRows];  // first float to fetch in each row
+  int count;                    // rows in use (1..kMaxRows; 0: nothing to fetch)
+  index_t length;               // floats of each row to fetch
 };
 using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
                           index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);

@@ -12,10 +12,10 @@
 #include "../kernel_table.h"
 
 namespace nn::kernels::avx2 {
-namespace {
 
-// Rank-1 updates between two prefetches of a RowPrefetch: 16 floats, one cache line per row.
-constexpr index_t kPrefetchEvery = 16;
+#include "row_prefetch.inc"
+
+namespace {
 
 inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta, bool beta0) {
   if (beta0) {
@@ -74,20 +74,21 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
     a5 += step;
     b += kNr;
   };
-  index_t p = 0;
   if (kPrefetch) {
-    // blocks of 16 updates unrolled, then one line of each row the driver copies next (see
-    // RowPrefetch); a short inner loop would cost a mispredicted exit each time
-    for (; p + kPrefetchEvery <= k; p += kPrefetchEvery) {
+    // runs of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time),
+    // each followed by a burst of prefetches
+    Prefetcher prefetcher(prefetch);
+    index_t p = 0;
+    for (; p + 16 <= k; p += 16) {
 #pragma GCC unroll 16
-      for (index_t u = 0; u < kPrefetchEvery; ++u) update();
-      if (p < prefetch->length) {
-        for (int r = 0; r < prefetch->count; ++r) _mm_prefetch(reinterpret_cast<const char*>(prefetch->rows[r] + p), _MM_HINT_T1);
-      }
+      for (index_t u = 0; u < 16; ++u) update();
+      prefetcher.Burst();
     }
-  }
+    for (; p < k; ++p) update();
+  } else {
 #pragma GCC unroll 4
-  for (; p < k; ++p) update();
+    for (index_t p = 0; p < k; ++p) update();
+  }
   const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
   const bool beta0 = beta == 0.0f;
   if (m == kMr && n == kNr) {

@@ -14,16 +14,10 @@
 #include "../kernel_table.h"
 
 namespace nn::kernels::avx512 {
+
+#include "row_prefetch.inc"
+
 namespace {
-
-// Rank-1 updates between two prefetches of a RowPrefetch: 16 floats, one cache line per row.
-constexpr index_t kPrefetchEvery = 16;
-
-// Line p0 / 16 of each row the driver copies next, into L2 (see RowPrefetch).
-inline void PrefetchLine(const RowPrefetch* prefetch, int rows, index_t p0) {
-  if (p0 >= prefetch->length) return;
-  for (int r = 0; r < rows; ++r) _mm_prefetch(reinterpret_cast<const char*>(prefetch->rows[r] + p0), _MM_HINT_T1);
-}
 
 // kZ = 2: the full 12 x 32 tile; kZ = 1: a sliver at most 16 columns wide (the remainder of N),
 // where the second half of each rank-1 update would only multiply zero padding. kM: the rows
@@ -57,17 +51,20 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
     }
     b += kNr;
   };
-  index_t p = 0;
   if (kPrefetch) {
-    // blocks of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time)
-    const int prefetch_rows = prefetch->count;
-    for (; p + kPrefetchEvery <= k; p += kPrefetchEvery) {
+    // runs of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time),
+    // each followed by a burst of prefetches
+    Prefetcher prefetcher(prefetch);
+    index_t p = 0;
+    for (; p + 16 <= k; p += 16) {
 #pragma GCC unroll 16
-      for (index_t u = 0; u < kPrefetchEvery; ++u) update(p + u);
-      PrefetchLine(prefetch, prefetch_rows, p);
+      for (index_t u = 0; u < 16; ++u) update(p + u);
+      prefetcher.Burst();
     }
+    for (; p < k; ++p) update(p);
+  } else {
+    for (index_t p = 0; p < k; ++p) update(p);
   }
-  for (; p < k; ++p) update(p);
   const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
   const int n0 = n < 16 ? n : 16, n1 = n < 16 ? 0 : n - 16;
   const __mmask16 k0 = static_cast<__mmask16>((1u << n0) - 1u);
@@ -120,16 +117,20 @@ void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
     }
     b += kNrWide;
   };
-  index_t p = 0;
   if (kPrefetch) {
-    const int prefetch_rows = prefetch->count;
-    for (; p + kPrefetchEvery <= k; p += kPrefetchEvery) {
+    // runs of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time),
+    // each followed by a burst of prefetches
+    Prefetcher prefetcher(prefetch);
+    index_t p = 0;
+    for (; p + 16 <= k; p += 16) {
 #pragma GCC unroll 16
-      for (index_t u = 0; u < kPrefetchEvery; ++u) update(p + u);
-      PrefetchLine(prefetch, prefetch_rows, p);
+      for (index_t u = 0; u < 16; ++u) update(p + u);
+      prefetcher.Burst();
     }
+    for (; p < k; ++p) update(p);
+  } else {
+    for (index_t p = 0; p < k; ++p) update(p);
   }
-  for (; p < k; ++p) update(p);
   const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
   __mmask16 mask[3];
   for (int z = 0; z < 3; ++z) {
