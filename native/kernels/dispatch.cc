@@ -53,6 +53,7 @@ KernelTable MakeTable(Isa isa) {
   t.isa = Isa::Scalar;
   t.sgemm_ukr = ref::SgemmUkr;
   t.sgemm_narrow = nullptr;
+  t.sgemm_narrow_packed = nullptr;
   t.sgemm_ukr_wide = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
@@ -111,6 +112,7 @@ KernelTable MakeTable(Isa isa) {
     t.isa = Isa::Avx512;
     t.sgemm_ukr = avx512::SgemmUkr;
     t.sgemm_narrow = avx512::SgemmNarrow;
+    t.sgemm_narrow_packed = avx512::SgemmNarrowPacked;
     t.mr = avx512::kMr;
     t.nr = avx512::kNr;
     t.kc = 256;

@@ -11,7 +11,8 @@
  *
  * Tiles: the ISA's main tile (AVX-512: 12 x 32), or its wide one (8 x 48) for widths of an odd
  * number of 48-column slivers, where the main tile would end in a half-empty sliver (N = 50).
- * The last 1-4 columns of a narrow product go to a narrow kernel. A's rows may be given as
+ * The last 1-4 columns of a narrow product go to a narrow kernel, block by block of A while the
+ * block is in L1. A's rows may be given as
  * indices into a larger matrix (a minibatch of a data set): they are then copied block by block.
  *
  * Threads: a product big enough is split into independent sub-products, one per thread, along
@@ -247,8 +248,9 @@ struct GemmArgs {
   float* c;
   index_t ldc;
   const std::int32_t* a_rows;  // null, or the stored rows of A to use (row r of A is row a_rows[r])
-  // Row-major A only: the last narrow_r columns of C (past n), from narrow_bc (narrow_r columns
-  // of op(B), k floats each), computed panel by panel while each MR x KC block of A is in L1.
+  // The last narrow_r columns of C (past n), from narrow_bc (narrow_r columns of op(B), k floats
+  // each), computed block by block while each block of A is in L1 (a row-major A's MR x KC
+  // panel, or a transposed A's packed block).
   int narrow_r;
   const float* narrow_bc;
 };
@@ -300,7 +302,7 @@ Status GemmBlock(const GemmArgs& g) {
           }
           sweep(panel_a, kc, 1, ir, mb, &next);
           if (g.narrow_r > 0) {
-            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, panel_a, kc, nullptr, g.narrow_bc + pc, g.k, beta,
+            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, panel_a, kc, g.narrow_bc + pc, g.k, beta,
                            g.c + ir * g.ldc + g.n, g.ldc);
           }
         }
@@ -315,7 +317,7 @@ Status GemmBlock(const GemmArgs& g) {
             sweep(panel_a, 1, mr, ir, mb, nullptr);
           }
           if (g.narrow_r > 0) {
-            t.sgemm_narrow(false, mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, nullptr, g.narrow_bc + pc, g.k, beta,
+            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, g.narrow_bc + pc, g.k, beta,
                            g.c + ir * g.ldc + g.n, g.ldc);
           }
         }
@@ -326,6 +328,10 @@ Status GemmBlock(const GemmArgs& g) {
           PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           for (index_t s = 0; s * mr < rows; ++s) {
             sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr);
+          }
+          if (g.narrow_r > 0) {
+            t.sgemm_narrow_packed(rows, mr, g.narrow_r, kc, g.alpha, panel_a, g.narrow_bc + pc, g.k, beta,
+                                  g.c + ic * g.ldc + g.n, g.ldc);
           }
         }
       }
@@ -354,15 +360,9 @@ Status GemmBlockNarrow(const GemmArgs& g) {
       for (index_t p = 0; p < g.k; ++p) d[p] = g.b[p * g.ldb + col];
     }
   }
-  if (!g.trans_a) {
-    main.narrow_r = r;  // computed by GemmBlock, with each block of A still in L1
-    main.narrow_bc = bc;
-    return GemmBlock(main);
-  }
-  const Status s = GemmBlock(main);
-  if (s != Status::Ok) return s;
-  t.sgemm_narrow(true, g.m, r, g.k, g.alpha, g.a, g.lda, g.a_rows, bc, g.k, g.beta, g.c + main.n, g.ldc);
-  return Status::Ok;
+  main.narrow_r = r;  // computed by GemmBlock, with each block of A still in L1
+  main.narrow_bc = bc;
+  return GemmBlock(main);
 }
 
 enum class Split { M, N, K };

@@ -32,18 +32,25 @@ struct RowPrefetch {
 using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
                           index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 
-// The last r <= 4 columns of a product (see x86/sgemm_avx512_12x32.cc); null where an ISA has none.
-// Bc holds the r columns of op(B) one after another, ldbc apart (bc[j * ldbc + p]). a_rows (or
-// null): the stored A's row r is row a_rows[r] of a.
-using SgemmNarrow = void (*)(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
-                             const std::int32_t* a_rows, const float* bc, index_t ldbc, float beta, float* c,
-                             index_t ldc);
+// The last r <= 4 columns of a product with a row-major A (see x86/sgemm_avx512_12x32.cc); null
+// where an ISA has none. Bc holds the r columns of op(B) one after another, ldbc apart
+// (bc[j * ldbc + p]).
+using SgemmNarrow = void (*)(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
+                             index_t ldbc, float beta, float* c, index_t ldc);
+
+// The same r <= 4 columns for a block of a transposed A already packed for the micro-kernel:
+// `rows` rows of op(A) in ceil(rows / mr) panels of mr rows, panel s at panels + s * k * mr with
+// A(s * mr + i, p) = panels[s * k * mr + p * mr + i] (mr <= 16). Lets the driver compute them
+// while the block is in L1, instead of reading A again for them.
+using SgemmNarrowPacked = void (*)(index_t rows, int mr, int r, index_t k, float alpha, const float* panels,
+                                   const float* bc, index_t ldbc, float beta, float* c, index_t ldc);
 
 struct KernelTable {
   Isa isa;
   // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
   SgemmUkr sgemm_ukr;
   SgemmNarrow sgemm_narrow;
+  SgemmNarrowPacked sgemm_narrow_packed;  // set where sgemm_narrow is
   int mr, nr;
   index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
   // A second, wider and shorter tile for products whose width is an odd multiple of 48 columns
@@ -129,8 +136,10 @@ NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx512 {
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
                   int n, float alpha, float beta, const RowPrefetch* prefetch);
-void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
-                 const std::int32_t* a_rows, const float* bc, index_t ldbc, float beta, float* c, index_t ldc);
+void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
+                 float beta, float* c, index_t ldc);
+void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
+                       index_t ldbc, float beta, float* c, index_t ldc);
 }
 
 #undef NN_DECLARE_ISA_KERNELS

@@ -199,84 +199,103 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
   }
 }
 
+// The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
+// otherwise take a whole 16-lane vector of every rank-1 update), for a row-major A: C[:, 0:r] =
+// alpha A Bc + beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * ldbc + p]),
+// vectorized along K (dot products). beta == 0: C is not read. (A transposed A goes through
+// SgemmNarrowPacked, on the blocks the driver packs.)
+void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
+                 float beta, float* c, index_t ldc) {
+  const bool beta0 = beta == 0.0f;
+  const index_t kv = k / 16 * 16;
+  const __mmask16 tail = static_cast<__mmask16>((1u << (k - kv)) - 1u);
+  for (index_t i = 0; i < m; ++i) {
+    const float* ai = a + i * lda;
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+    for (index_t p = 0; p < kv; p += 16) {
+      const __m512 av = _mm512_loadu_ps(ai + p);
+      for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bc + j * ldbc + p), acc[j]);
+    }
+    if (tail != 0) {
+      const __m512 av = _mm512_maskz_loadu_ps(tail, ai + kv);
+      for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(tail, bc + j * ldbc + kv), acc[j]);
+    }
+    float* ci = c + i * ldc;
+    for (int j = 0; j < r; ++j) {
+      const float v = alpha * _mm512_reduce_add_ps(acc[j]);
+      ci[j] = beta0 ? v : v + beta * ci[j];
+    }
+  }
+}
+
 namespace {
 
-template <int kZ, int kR>
-void NarrowTransposed(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const std::int32_t* a_rows,
-                      const float* bc,
-                      index_t ldbc, float beta, float* c, index_t ldc) {
-  constexpr int kRows = 16 * kZ;
+// kNp panels at a time, kR columns: kNp * kR independent accumulator chains, each panel's mr rows
+// in the low lanes of one vector (compile-time bounds keep every accumulator in a register).
+template <int kNp, int kR>
+void NarrowPackedGroup(index_t rows, int mr, index_t k, float alpha, const float* panels, const float* bc,
+                       index_t ldbc, float beta, float* c, index_t ldc) {
+  const __mmask16 lanes = static_cast<__mmask16>((1u << mr) - 1u);
+  __m512 acc[kNp][kR];
+#pragma GCC unroll 4
+  for (int q = 0; q < kNp; ++q) {
+#pragma GCC unroll 4
+    for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_setzero_ps();
+  }
+  for (index_t p = 0; p < k; ++p) {
+    __m512 bj[kR];
+#pragma GCC unroll 4
+    for (int j = 0; j < kR; ++j) bj[j] = _mm512_set1_ps(bc[j * ldbc + p]);
+#pragma GCC unroll 4
+    for (int q = 0; q < kNp; ++q) {
+      const __m512 av = _mm512_maskz_loadu_ps(lanes, panels + q * k * mr + p * mr);
+#pragma GCC unroll 4
+      for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_fmadd_ps(av, bj[j], acc[q][j]);
+    }
+  }
   const bool beta0 = beta == 0.0f;
-  for (index_t i0 = 0; i0 < m; i0 += kRows) {
-    __mmask16 mask[kZ];
-    for (int z = 0; z < kZ; ++z) {
-      const index_t left = m - i0 - 16 * z;
-      mask[z] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
-    }
-    __m512 acc[kR][kZ];
-    for (int j = 0; j < kR; ++j)
-      for (int z = 0; z < kZ; ++z) acc[j][z] = _mm512_setzero_ps();
-    for (index_t p = 0; p < k; ++p) {
-      const float* ap = a + (a_rows != nullptr ? a_rows[p] : p) * lda + i0;
-      __m512 av[kZ];
-      for (int z = 0; z < kZ; ++z) av[z] = _mm512_maskz_loadu_ps(mask[z], ap + 16 * z);
-      for (int j = 0; j < kR; ++j) {
-        if (j >= r) break;
-        const __m512 bj = _mm512_set1_ps(bc[j * ldbc + p]);
-        for (int z = 0; z < kZ; ++z) acc[j][z] = _mm512_fmadd_ps(av[z], bj, acc[j][z]);
-      }
-    }
-    alignas(64) float out[kR][kRows];
-    for (int j = 0; j < kR; ++j)
-      for (int z = 0; z < kZ; ++z) _mm512_store_ps(out[j] + 16 * z, acc[j][z]);
-    const index_t rows = m - i0 < kRows ? m - i0 : kRows;
-    for (index_t i = 0; i < rows; ++i) {
+  alignas(64) float out[kNp][kR][16];
+#pragma GCC unroll 4
+  for (int q = 0; q < kNp; ++q) {
+#pragma GCC unroll 4
+    for (int j = 0; j < kR; ++j) _mm512_store_ps(out[q][j], acc[q][j]);
+  }
+  for (int q = 0; q < kNp; ++q) {
+    const index_t i0 = q * mr;
+    const index_t n_rows = rows - i0 < mr ? rows - i0 : mr;
+    for (index_t i = 0; i < n_rows; ++i) {
       float* ci = c + (i0 + i) * ldc;
-      for (int j = 0; j < r; ++j) {
-        const float v = alpha * out[j][i];
+      for (int j = 0; j < kR; ++j) {
+        const float v = alpha * out[q][j][i];
         ci[j] = beta0 ? v : v + beta * ci[j];
       }
     }
   }
 }
 
+template <int kR>
+void NarrowPackedR(index_t rows, int mr, index_t k, float alpha, const float* panels, const float* bc, index_t ldbc,
+                   float beta, float* c, index_t ldc) {
+  const index_t count = (rows + mr - 1) / mr;
+  index_t s = 0;
+  for (; s + 4 <= count; s += 4) {
+    NarrowPackedGroup<4, kR>(rows - s * mr, mr, k, alpha, panels + s * k * mr, bc, ldbc, beta, c + s * mr * ldc, ldc);
+  }
+  for (; s < count; ++s) {
+    NarrowPackedGroup<1, kR>(rows - s * mr, mr, k, alpha, panels + s * k * mr, bc, ldbc, beta, c + s * mr * ldc, ldc);
+  }
+}
+
 }  // namespace
 
-// The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
-// otherwise take a whole 16-lane vector of every rank-1 update): C[:, 0:r] = alpha op(A) Bc +
-// beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * k + p]). Vectorized along K when
-// A's rows are contiguous (dot products), along M when A is transposed. beta == 0: C is not read.
-void SgemmNarrow(bool trans_a, index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
-                 const std::int32_t* a_rows, const float* bc,
-                 index_t ldbc, float beta, float* c, index_t ldc) {
-  const bool beta0 = beta == 0.0f;
-  if (!trans_a) {
-    const index_t kv = k / 16 * 16;
-    const __mmask16 tail = static_cast<__mmask16>((1u << (k - kv)) - 1u);
-    for (index_t i = 0; i < m; ++i) {
-      const float* ai = a + (a_rows != nullptr ? a_rows[i] : i) * lda;
-      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-      for (index_t p = 0; p < kv; p += 16) {
-        const __m512 av = _mm512_loadu_ps(ai + p);
-        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bc + j * ldbc + p), acc[j]);
-      }
-      if (tail != 0) {
-        const __m512 av = _mm512_maskz_loadu_ps(tail, ai + kv);
-        for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(tail, bc + j * ldbc + kv), acc[j]);
-      }
-      float* ci = c + i * ldc;
-      for (int j = 0; j < r; ++j) {
-        const float v = alpha * _mm512_reduce_add_ps(acc[j]);
-        ci[j] = beta0 ? v : v + beta * ci[j];
-      }
-    }
-    return;
+void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
+                       index_t ldbc, float beta, float* c, index_t ldc) {
+  switch (r) {
+    case 1: return NarrowPackedR<1>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
+    case 2: return NarrowPackedR<2>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
+    case 3: return NarrowPackedR<3>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
+    default: return NarrowPackedR<4>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
   }
-  // op(A)(i, p) = a[p * lda + i]: column j of the result is sum_p bc[j][p] * (row p of A), taken
-  // 16 * kZ rows of the result at a time with the r x kZ accumulators in registers over all of K:
-  // 128 rows (8 cache lines of each row of A) for r <= 2, 64 for r <= 4.
-  if (r <= 2) NarrowTransposed<8, 2>(m, r, k, alpha, a, lda, a_rows, bc, ldbc, beta, c, ldc);
-  else NarrowTransposed<4, 4>(m, r, k, alpha, a, lda, a_rows, bc, ldbc, beta, c, ldc);
 }
 
 }  // namespace nn::kernels::avx512
