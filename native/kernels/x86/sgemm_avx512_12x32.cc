@@ -199,32 +199,67 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
   }
 }
 
+namespace {
+
+// kRows rows of A at a time against kR columns of Bc: kRows * kR independent dot products, 16
+// lanes of K per step (compile-time bounds keep every accumulator in a register).
+template <int kRows, int kR>
+void NarrowRows(const float* a, index_t lda, index_t k, float alpha, const float* bc, index_t ldbc, float beta,
+                float* c, index_t ldc) {
+  __m512 acc[kRows][kR];
+#pragma GCC unroll 4
+  for (int q = 0; q < kRows; ++q) {
+#pragma GCC unroll 4
+    for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_setzero_ps();
+  }
+  const auto step = [&](index_t p, __mmask16 lanes) __attribute__((always_inline)) {
+    __m512 bv[kR];
+#pragma GCC unroll 4
+    for (int j = 0; j < kR; ++j) bv[j] = _mm512_maskz_loadu_ps(lanes, bc + j * ldbc + p);
+#pragma GCC unroll 4
+    for (int q = 0; q < kRows; ++q) {
+      const __m512 av = _mm512_maskz_loadu_ps(lanes, a + q * lda + p);
+#pragma GCC unroll 4
+      for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_fmadd_ps(av, bv[j], acc[q][j]);
+    }
+  };
+  const index_t kv = k / 16 * 16;
+  for (index_t p = 0; p < kv; p += 16) step(p, static_cast<__mmask16>(0xFFFF));
+  if (kv < k) step(kv, static_cast<__mmask16>((1u << (k - kv)) - 1u));
+  const bool beta0 = beta == 0.0f;
+#pragma GCC unroll 4
+  for (int q = 0; q < kRows; ++q) {
+    float* cq = c + q * ldc;
+#pragma GCC unroll 4
+    for (int j = 0; j < kR; ++j) {
+      const float v = alpha * _mm512_reduce_add_ps(acc[q][j]);
+      cq[j] = beta0 ? v : v + beta * cq[j];
+    }
+  }
+}
+
+template <int kR>
+void NarrowRowMajor(index_t m, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
+                    float beta, float* c, index_t ldc) {
+  index_t i = 0;
+  for (; i + 4 <= m; i += 4) NarrowRows<4, kR>(a + i * lda, lda, k, alpha, bc, ldbc, beta, c + i * ldc, ldc);
+  for (; i < m; ++i) NarrowRows<1, kR>(a + i * lda, lda, k, alpha, bc, ldbc, beta, c + i * ldc, ldc);
+}
+
+}  // namespace
+
 // The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
 // otherwise take a whole 16-lane vector of every rank-1 update), for a row-major A: C[:, 0:r] =
 // alpha A Bc + beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * ldbc + p]),
-// vectorized along K (dot products). beta == 0: C is not read. (A transposed A goes through
-// SgemmNarrowPacked, on the blocks the driver packs.)
+// vectorized along K (dot products, four rows at a time). beta == 0: C is not read. (A
+// transposed A goes through SgemmNarrowPacked, on the blocks the driver packs.)
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
                  float beta, float* c, index_t ldc) {
-  const bool beta0 = beta == 0.0f;
-  const index_t kv = k / 16 * 16;
-  const __mmask16 tail = static_cast<__mmask16>((1u << (k - kv)) - 1u);
-  for (index_t i = 0; i < m; ++i) {
-    const float* ai = a + i * lda;
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    for (index_t p = 0; p < kv; p += 16) {
-      const __m512 av = _mm512_loadu_ps(ai + p);
-      for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bc + j * ldbc + p), acc[j]);
-    }
-    if (tail != 0) {
-      const __m512 av = _mm512_maskz_loadu_ps(tail, ai + kv);
-      for (int j = 0; j < r; ++j) acc[j] = _mm512_fmadd_ps(av, _mm512_maskz_loadu_ps(tail, bc + j * ldbc + kv), acc[j]);
-    }
-    float* ci = c + i * ldc;
-    for (int j = 0; j < r; ++j) {
-      const float v = alpha * _mm512_reduce_add_ps(acc[j]);
-      ci[j] = beta0 ? v : v + beta * ci[j];
-    }
+  switch (r) {
+    case 1: return NarrowRowMajor<1>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
+    case 2: return NarrowRowMajor<2>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
+    case 3: return NarrowRowMajor<3>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
+    default: return NarrowRowMajor<4>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
   }
 }
 
