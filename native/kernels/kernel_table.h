@@ -89,7 +89,8 @@ const KernelTable& Table();
 // them, while they are still in that core's cache: epilogue(part, r0, rows, context) for disjoint
 // blocks C[r0 : r0 + rows, :] covering C once, `part` < 64 numbering them in a fixed order for a
 // given shape and thread count. That happens when the product runs on one thread or is split
-// along M; when it is split along N or K no block holds whole rows, the epilogue is not called
+// along M (chosen whenever C has a row tile per thread when there is an epilogue); when it is
+// split along N or K no block holds whole rows, the epilogue is not called
 // and *epilogue_ran (when not null) is set to false. For the fused dense backward (the penalty's
 // gradient added onto dW). a_rows (or null): the stored A's row r is row a_rows[r] of `a`
 // (op(A)'s rows when A is not transposed, its columns when it is): a minibatch read straight from

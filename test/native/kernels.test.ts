@@ -496,8 +496,10 @@ describe(`kernels on the ${native.isa} path`, () => {
     });
 
     it('denseBackward adds the penalty onto dW block by block however the dW product is split over threads', () => {
-      // dW = X^T dZ is inn x out with depth n: split along its rows, its columns, and its depth
-      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20]]) {
+      // dW = X^T dZ is inn x out with depth n. With a penalty it is split along its rows whenever
+      // it has a row tile per thread (the penalty then fused block by block); with 4 rows it has
+      // not, and it is split along its depth (n = 2000) or its columns (n = 64, too shallow to split)
+      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20], [2000, 4, 40], [64, 4, 4096]]) {
         const x = randomArray(n * inn, rng);
         const w = randomArray(inn * out, rng, 0.5);
         const y = randomArray(n * out, rng).map(Math.abs);
