@@ -54,6 +54,7 @@ KernelTable MakeTable(Isa isa) {
   t.sgemm_ukr = ref::SgemmUkr;
   t.sgemm_narrow = nullptr;
   t.sgemm_narrow_packed = nullptr;
+  t.sgemm_small_n = nullptr;
   t.sgemm_ukr_wide = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
@@ -113,6 +114,7 @@ KernelTable MakeTable(Isa isa) {
     t.sgemm_ukr = avx512::SgemmUkr;
     t.sgemm_narrow = avx512::SgemmNarrow;
     t.sgemm_narrow_packed = avx512::SgemmNarrowPacked;
+    t.sgemm_small_n = avx512::SgemmSmallN;
     t.mr = avx512::kMr;
     t.nr = avx512::kNr;
     t.kc = 256;

@@ -45,12 +45,20 @@ using SgemmNarrow = void (*)(index_t m, int r, index_t k, float alpha, const flo
 using SgemmNarrowPacked = void (*)(index_t rows, int mr, int r, index_t k, float alpha, const float* panels,
                                    const float* bc, index_t ldbc, float beta, float* c, index_t ldc);
 
+// A product at most 16 columns wide: C[0:m, 0:n] = alpha op(A) Bp + beta C, with op(B) packed as
+// k rows of 16 floats, zero past n (bp[p * 16 + j], 64-byte aligned). op(A)(i, p) =
+// A[row(i) * lda + p], or A[row(p) * lda + i] when trans_a, row(r) = a_rows ? a_rows[r] : r.
+// beta == 0: C is not read. Null where an ISA has none.
+using SgemmSmallN = void (*)(bool trans_a, index_t m, int n, index_t k, float alpha, const float* a, index_t lda,
+                             const std::int32_t* a_rows, const float* bp, float beta, float* c, index_t ldc);
+
 struct KernelTable {
   Isa isa;
   // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
   SgemmUkr sgemm_ukr;
   SgemmNarrow sgemm_narrow;
   SgemmNarrowPacked sgemm_narrow_packed;  // set where sgemm_narrow is
+  SgemmSmallN sgemm_small_n;
   int mr, nr;
   index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
   // A second, wider and shorter tile for products whose width is an odd multiple of 48 columns
@@ -141,6 +149,8 @@ void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index
                  float beta, float* c, index_t ldc);
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
                        index_t ldbc, float beta, float* c, index_t ldc);
+void SgemmSmallN(bool trans_a, index_t m, int n, index_t k, float alpha, const float* a, index_t lda,
+                 const std::int32_t* a_rows, const float* bp, float beta, float* c, index_t ldc);
 }
 
 #undef NN_DECLARE_ISA_KERNELS

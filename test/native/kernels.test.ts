@@ -73,6 +73,20 @@ describe(`kernels on the ${native.isa} path`, () => {
         linalg.sgemm(ta, tb, 9, 50, 33, 1, randomArray(9 * 33, rng), ta ? 9 : 33, randomArray(33 * 50, rng), tb ? 33 : 50, 0, c, 50);
         expect(c.every(Number.isFinite)).toBe(true);
       });
+      it(`${op}: widths up to 16 on small products (the AVX-512 small-N kernel), every row edge, alpha, beta, padding`, () => {
+        for (const n of [1, 10, 15, 16]) {
+          for (const m of [1, 3, 4, 7, 8, 9, 13, 100]) {
+            for (const k of [1, 50, 130]) {
+              run(ta, tb, m, n, k, 1, 0);
+              run(ta, tb, m, n, k, 0.5, 1, 3);
+              run(ta, tb, m, n, k, -2, 0.5, 1);
+            }
+          }
+        }
+        const c = new Float32Array(9 * 10).fill(NaN); // beta = 0: C not read
+        linalg.sgemm(ta, tb, 9, 10, 33, 1, randomArray(9 * 33, rng), ta ? 9 : 33, randomArray(33 * 10, rng), tb ? 33 : 10, 0, c, 10);
+        expect(c.every(Number.isFinite)).toBe(true);
+      });
       it(`${op}: widths of an odd number of 48-column slivers (the AVX-512 8 x 48 tile), every row edge`, () => {
         for (const n of [33, 47, 48, 49, 50, 51, 129, 144]) {
           for (const m of [1, 4, 5, 8, 9, 17, 100]) {
@@ -109,17 +123,19 @@ describe(`kernels on the ${native.isa} path`, () => {
     });
 
     it('NaN and Inf in A or B propagate to their row and column of C', () => {
-      const m = MR + 3, n = NR + 3, k = 70;
-      const a = randomArray(m * k, rng);
-      const b = randomArray(k * n, rng, 0.5);
-      a[2 * k + 11] = NaN; // row 2 of A
-      b[40 * n + (n - 1)] = Infinity; // column n-1 of B
-      for (let p = 0; p < k; p++) b[p * n + (n - 1)] = Math.abs(b[p * n + (n - 1)]); // keep Inf - Inf out of that column
-      const c = new Float32Array(m * n);
-      linalg.sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n);
-      for (let j = 0; j < n; j++) expect(Number.isNaN(c[2 * n + j])).toBe(true);
-      for (let i = 0; i < m; i++) if (i !== 2) expect(c[i * n + n - 1]).toBe(a[i * k + 40] > 0 ? Infinity : a[i * k + 40] < 0 ? -Infinity : NaN);
-      for (let i = 0; i < m; i++) if (i !== 2) for (let j = 0; j < n - 1; j++) expect(Number.isFinite(c[i * n + j])).toBe(true);
+      for (const [m, n] of [[MR + 3, NR + 3], [11, 10]]) { // the second through the AVX-512 small-N kernel
+        const k = 70;
+        const a = randomArray(m * k, rng);
+        const b = randomArray(k * n, rng, 0.5);
+        a[2 * k + 11] = NaN; // row 2 of A
+        b[40 * n + (n - 1)] = Infinity; // column n-1 of B
+        for (let p = 0; p < k; p++) b[p * n + (n - 1)] = Math.abs(b[p * n + (n - 1)]); // keep Inf - Inf out of that column
+        const c = new Float32Array(m * n);
+        linalg.sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n);
+        for (let j = 0; j < n; j++) expect(Number.isNaN(c[2 * n + j])).toBe(true);
+        for (let i = 0; i < m; i++) if (i !== 2) expect(c[i * n + n - 1]).toBe(a[i * k + 40] > 0 ? Infinity : a[i * k + 40] < 0 ? -Infinity : NaN);
+        for (let i = 0; i < m; i++) if (i !== 2) for (let j = 0; j < n - 1; j++) expect(Number.isFinite(c[i * n + j])).toBe(true);
+      }
     });
 
     it('m = 0, n = 0 or k = 0 are valid', () => {
@@ -471,8 +487,9 @@ describe(`kernels on the ${native.isa} path`, () => {
     });
 
     it('dense layers on a batch given as row indices match the gathered batch, however the products are split', () => {
-      // forward X·W split along K, N and M; dW = Xᵀ·dZ along M, N and K (the indexed rows offset in each)
-      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20]]) {
+      // forward X·W split along K, N and M; dW = Xᵀ·dZ along M, N and K (the indexed rows offset in
+      // each); 100 x 50 x 10, an output layer, through the AVX-512 small-N kernel
+      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20], [100, 50, 10], [13, 7, 3]]) {
         const nData = n + 37;
         const data = randomArray(nData * inn, rng);
         const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % nData);
@@ -499,7 +516,7 @@ describe(`kernels on the ${native.isa} path`, () => {
       // dW = X^T dZ is inn x out with depth n. With a penalty it is split along its rows whenever
       // it has a row tile per thread (the penalty then fused block by block); with 4 rows it has
       // not, and it is split along its depth (n = 2000) or its columns (n = 64, too shallow to split)
-      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20], [2000, 4, 40], [64, 4, 4096]]) {
+      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20], [2000, 4, 40], [64, 4, 4096], [100, 50, 10]]) {
         const x = randomArray(n * inn, rng);
         const w = randomArray(inn * out, rng, 0.5);
         const y = randomArray(n * out, rng).map(Math.abs);

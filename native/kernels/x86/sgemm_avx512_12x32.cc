@@ -333,4 +333,65 @@ void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, cons
   }
 }
 
+namespace {
+
+// kM rows of C (16 lanes each, n used) over all of K: one broadcast of A and one FMA per row and
+// rank-1 update, against one load of the packed B row; kM independent chains.
+template <bool kTransA, int kM>
+void SmallNRows(index_t i0, int n, index_t k, float alpha, const float* a, index_t lda, const std::int32_t* a_rows,
+                const float* bp, float beta, float* c, index_t ldc) {
+  __m512 acc[kM];
+#pragma GCC unroll 8
+  for (int q = 0; q < kM; ++q) acc[q] = _mm512_setzero_ps();
+  if (kTransA) {
+    for (index_t p = 0; p < k; ++p) {
+      const float* ap = a + (a_rows != nullptr ? a_rows[p] : p) * lda + i0;
+      const __m512 bv = _mm512_load_ps(bp + p * 16);
+#pragma GCC unroll 8
+      for (int q = 0; q < kM; ++q) acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(ap[q]), bv, acc[q]);
+    }
+  } else {
+    const float* rows[kM];
+#pragma GCC unroll 8
+    for (int q = 0; q < kM; ++q) rows[q] = a + (a_rows != nullptr ? a_rows[i0 + q] : i0 + q) * lda;
+    for (index_t p = 0; p < k; ++p) {
+      const __m512 bv = _mm512_load_ps(bp + p * 16);
+#pragma GCC unroll 8
+      for (int q = 0; q < kM; ++q) acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(rows[q][p]), bv, acc[q]);
+    }
+  }
+  const __mmask16 lanes = static_cast<__mmask16>((1u << n) - 1u);
+  const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+  for (int q = 0; q < kM; ++q) {
+    float* cq = c + (i0 + q) * ldc;
+    __m512 r = _mm512_mul_ps(valpha, acc[q]);
+    if (beta != 0.0f) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(lanes, cq), r);
+    _mm512_mask_storeu_ps(cq, lanes, r);
+  }
+}
+
+template <bool kTransA>
+void SmallN(index_t m, int n, index_t k, float alpha, const float* a, index_t lda, const std::int32_t* a_rows,
+            const float* bp, float beta, float* c, index_t ldc) {
+  index_t i = 0;
+  for (; i + 8 <= m; i += 8) SmallNRows<kTransA, 8>(i, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc);
+  if (i + 4 <= m) {
+    SmallNRows<kTransA, 4>(i, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc);
+    i += 4;
+  }
+  for (; i < m; ++i) SmallNRows<kTransA, 1>(i, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc);
+}
+
+}  // namespace
+
+// Products at most 16 columns wide (an output layer: 10 classes), one 16-lane vector per row of C,
+// eight rows at a time: the 12 x 32 tile would use 16 of its 32 lanes for 10 columns, and pack B
+// 32 wide.
+void SgemmSmallN(bool trans_a, index_t m, int n, index_t k, float alpha, const float* a, index_t lda,
+                 const std::int32_t* a_rows, const float* bp, float beta, float* c, index_t ldc) {
+  if (trans_a) SmallN<true>(m, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc);
+  else SmallN<false>(m, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc);
+}
+
 }  // namespace nn::kernels::avx512
