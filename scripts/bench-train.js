@@ -21,6 +21,7 @@ const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
 const nn = require(path.join(ROOT, 'dist', 'index.js'));
+const { native } = require(path.join(ROOT, 'dist', 'native.js'));
 
 const args = process.argv.slice(2);
 const JSON_OUT = args.includes('--json');
@@ -90,7 +91,6 @@ async function benchNnkit(m, data, threads) {
  * with no sampling, activations, loss, bias or update; and at 100% of the FMA peak.
  */
 function bounds(m, threads, peakGflops) {
-  const native = require(path.join(ROOT, 'dist', 'native.js')).native;
   const widths = [m.input, ...m.hidden, m.classes];
   const products = [];
   for (let l = 0; l + 1 < widths.length; l++) {
@@ -171,7 +171,7 @@ async function main() {
   const tfjs = await loadTfjs();
   if (tfjs === null) log('(@tensorflow/tfjs is not installed: no reference in this run)');
   // this machine's single-thread FMA peak (GFLOP/s), for the bounds printed with each result
-  const peak = require(path.join(ROOT, 'dist', 'native.js')).native.fmaPeak(QUICK ? 0.2 : 0.5);
+  const peak = native.fmaPeak(QUICK ? 0.2 : 0.5);
   log(`FMA peak ${peak.toFixed(1)} GFLOP/s per thread`);
   const rows = [];
   for (const m of MODELS) {
@@ -201,7 +201,7 @@ async function main() {
       log(`  nnkit ${t}            ${fmt(v)} samples/s   (${(v / b.gemm).toFixed(2)} of its products alone, hot: ${fmt(b.gemm).trim()}; ` +
         `FMA peak bound ${fmt(b.peak).trim()})`);
     }
-    for (const [b, v] of refs) log(`  tfjs ${b.padEnd(5)}          ${Math.round(v).toLocaleString('en-US').padStart(9)} samples/s   nnkit best / tfjs ${b}: ${(best / v).toFixed(1)}x`);
+    for (const [b, v] of refs) log(`  tfjs ${b.padEnd(5)}          ${fmt(v)} samples/s   nnkit best / tfjs ${b}: ${(best / v).toFixed(1)}x`);
     log(`  target ${TARGETS[m.name].toLocaleString('en-US')} samples/s (best thread setting): ${best >= TARGETS[m.name] ? 'met' : `not met (${(best / TARGETS[m.name]).toFixed(2)} of it)`}`);
     rows.push(entry);
   }

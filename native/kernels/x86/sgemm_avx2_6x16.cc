@@ -45,7 +45,7 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   const float* a5 = a + 5 * (kUnitCol ? rs : 1);
   const index_t step = kUnitCol ? 1 : cs;
   // one rank-1 update
-  const auto update = [&]() __attribute__((always_inline)) {
+  const auto update = [&](index_t) __attribute__((always_inline)) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
     __m256 ai = _mm256_broadcast_ss(a0);
@@ -75,19 +75,10 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
     b += kNr;
   };
   if (kPrefetch) {
-    // runs of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time),
-    // each followed by a burst of prefetches
-    Prefetcher prefetcher(prefetch);
-    index_t p = 0;
-    for (; p + 16 <= k; p += 16) {
-#pragma GCC unroll 16
-      for (index_t u = 0; u < 16; ++u) update();
-      prefetcher.Burst();
-    }
-    for (; p < k; ++p) update();
+    UpdatesWithPrefetch(k, prefetch, update);
   } else {
 #pragma GCC unroll 4
-    for (index_t p = 0; p < k; ++p) update();
+    for (index_t p = 0; p < k; ++p) update(p);
   }
   const __m256 valpha = _mm256_set1_ps(alpha), vbeta = _mm256_set1_ps(beta);
   const bool beta0 = beta == 0.0f;
@@ -167,7 +158,7 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
     if (cs_a == 1) KernelHalf<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
     else KernelHalf<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
   } else {
-    const bool pf = prefetch != nullptr && prefetch->count > 0;
+    const bool pf = HasRows(prefetch);
     if (cs_a == 1) (pf ? Kernel<true, true> : Kernel<true, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
     else (pf ? Kernel<false, true> : Kernel<false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }

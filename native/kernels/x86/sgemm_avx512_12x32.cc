@@ -52,16 +52,7 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
     b += kNr;
   };
   if (kPrefetch) {
-    // runs of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time),
-    // each followed by a burst of prefetches
-    Prefetcher prefetcher(prefetch);
-    index_t p = 0;
-    for (; p + 16 <= k; p += 16) {
-#pragma GCC unroll 16
-      for (index_t u = 0; u < 16; ++u) update(p + u);
-      prefetcher.Burst();
-    }
-    for (; p < k; ++p) update(p);
+    UpdatesWithPrefetch(k, prefetch, update);
   } else {
     for (index_t p = 0; p < k; ++p) update(p);
   }
@@ -118,16 +109,7 @@ void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
     b += kNrWide;
   };
   if (kPrefetch) {
-    // runs of 16 updates unrolled (a short inner loop would cost a mispredicted exit each time),
-    // each followed by a burst of prefetches
-    Prefetcher prefetcher(prefetch);
-    index_t p = 0;
-    for (; p + 16 <= k; p += 16) {
-#pragma GCC unroll 16
-      for (index_t u = 0; u < 16; ++u) update(p + u);
-      prefetcher.Burst();
-    }
-    for (; p < k; ++p) update(p);
+    UpdatesWithPrefetch(k, prefetch, update);
   } else {
     for (index_t p = 0; p < k; ++p) update(p);
   }
@@ -158,7 +140,7 @@ namespace {
 template <int kZ, int kM>
 void Dispatch(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  const bool unit = cs_a == 1, pf = prefetch != nullptr && prefetch->count > 0;
+  const bool unit = cs_a == 1, pf = HasRows(prefetch);
   if (unit) {
     (pf ? Kernel<true, kZ, kM, true> : Kernel<true, kZ, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   } else {
@@ -169,7 +151,7 @@ void Dispatch(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
 template <int kM>
 void DispatchWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  const bool unit = cs_a == 1, pf = prefetch != nullptr && prefetch->count > 0;
+  const bool unit = cs_a == 1, pf = HasRows(prefetch);
   if (unit) {
     (pf ? WideKernel<true, kM, true> : WideKernel<true, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   } else {
