@@ -55,6 +55,7 @@ KernelTable MakeTable(Isa isa) {
   t.sgemm_narrow = nullptr;
   t.sgemm_narrow_packed = nullptr;
   t.sgemm_small_n = nullptr;
+  t.pack_b_sliver = nullptr;
   t.sgemm_ukr_wide = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
@@ -84,6 +85,7 @@ KernelTable MakeTable(Isa isa) {
   if (isa >= Isa::Avx2) {
     t.isa = Isa::Avx2;
     t.sgemm_ukr = avx2::SgemmUkr;
+    t.pack_b_sliver = avx2::PackBSliver;
     t.mr = avx2::kMr;
     t.nr = avx2::kNr;
     t.kc = 256;
@@ -112,6 +114,7 @@ KernelTable MakeTable(Isa isa) {
   if (isa >= Isa::Avx512) {
     t.isa = Isa::Avx512;
     t.sgemm_ukr = avx512::SgemmUkr;
+    t.pack_b_sliver = avx512::PackBSliver;
     t.sgemm_narrow = avx512::SgemmNarrow;
     t.sgemm_narrow_packed = avx512::SgemmNarrowPacked;
     t.sgemm_small_n = avx512::SgemmSmallN;

@@ -104,11 +104,15 @@ void PackBTransposedSliver(const float* src, index_t ldb, index_t kc, index_t co
 }
 
 // Packs op(B)[p0 : p0 + kc, j0 : j0 + nc] into NR-wide slivers: dst[s][p][j], zero-padded columns.
-void PackB(bool trans, const float* b, index_t ldb, index_t p0, index_t j0, index_t kc, index_t nc, int nr,
-           float* dst) {
+// Through the ISA's packing routine where it has one (vector moves and 8 x 8 transposes, one
+// sliver at a time); the portable loops below otherwise.
+void PackB(const KernelTable& t, bool trans, const float* b, index_t ldb, index_t p0, index_t j0, index_t kc,
+           index_t nc, int nr, float* dst) {
   for (index_t js = 0; js < nc; js += nr) {
     const index_t cols = Min(nr, nc - js);
-    if (!trans) {
+    if (t.pack_b_sliver != nullptr) {
+      t.pack_b_sliver(trans, trans ? b + (j0 + js) * ldb + p0 : b + p0 * ldb + (j0 + js), ldb, kc, cols, nr, dst);
+    } else if (!trans) {
       const float* src = b + p0 * ldb + (j0 + js);  // op(B)(p, j) = B[p * ldb + j]
       if (cols == nr) {
         for (index_t p = 0; p < kc; ++p) std::memcpy(dst + p * nr, src + p * ldb, sizeof(float) * nr);
@@ -277,7 +281,7 @@ Status GemmBlock(const GemmArgs& g) {
     for (index_t pc = 0; pc < g.k; pc += kc_step) {
       const index_t kc = Min(kc_step, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;  // later K slices accumulate
-      PackB(g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
+      PackB(t, g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
       // One MR-row panel of A against every sliver of the packed B panel; the first sliver's
       // kernel carries the prefetch hint, if any.
       const auto sweep = [&](const float* ap, index_t rs, index_t cs, index_t ir, int mb, const RowPrefetch* prefetch) {

@@ -52,6 +52,12 @@ using SgemmNarrowPacked = void (*)(index_t rows, int mr, int r, index_t k, float
 using SgemmSmallN = void (*)(bool trans_a, index_t m, int n, index_t k, float alpha, const float* a, index_t lda,
                              const std::int32_t* a_rows, const float* bp, float beta, float* c, index_t ldc);
 
+// One NR-wide sliver of op(B) packed for the micro-kernel: dst[p * nr + j] = op(B)(p, j) for
+// p < kc, j < cols (cols <= nr), zero for cols <= j < nr, where op(B)(p, j) = b[p * ldb + j], or
+// b[j * ldb + p] when trans. nr is one of the ISA's tile widths; dst is 64-byte aligned. Null
+// where an ISA has none (the driver's portable loop then packs).
+using PackBSliver = void (*)(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
+
 struct KernelTable {
   Isa isa;
   // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
@@ -59,6 +65,7 @@ struct KernelTable {
   SgemmNarrow sgemm_narrow;
   SgemmNarrowPacked sgemm_narrow_packed;  // set where sgemm_narrow is
   SgemmSmallN sgemm_small_n;
+  PackBSliver pack_b_sliver;
   int mr, nr;
   index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
   // A second, wider and shorter tile for products whose width is an odd multiple of 48 columns
@@ -142,7 +149,11 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
 NN_DECLARE_ISA_KERNELS(ref)
 NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
+namespace avx2 {
+void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
+}
 namespace avx512 {
+void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
                   int n, float alpha, float beta, const RowPrefetch* prefetch);
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,

@@ -13,6 +13,7 @@
 
 namespace nn::kernels::avx2 {
 
+#include "pack_b.inc"
 #include "row_prefetch.inc"
 
 namespace {
@@ -162,6 +163,40 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
     if (cs_a == 1) (pf ? Kernel<true, true> : Kernel<true, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
     else (pf ? Kernel<false, true> : Kernel<false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }
+}
+
+namespace {
+
+// Lanes of 8 floats starting at column j0 that hold one of the first `cols` columns (all ones
+// where they do), for maskload: masked lanes read as zero.
+inline __m256i ColumnMask(index_t j0, index_t cols) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols - j0)), lane);
+}
+
+// One sliver of a non-transposed B: dst[p * nr + j] = B[p * ldb + j] for j < cols, zero up to nr
+// (nr a multiple of 8; masked loads past cols read zeros).
+void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, index_t nr, float* dst) {
+  for (index_t j = 0; j < nr; j += 8) {
+    float* d = dst + j;
+    const float* src = b + j;
+    if (j + 8 <= cols) {
+      for (index_t p = 0; p < kc; ++p) _mm256_store_ps(d + p * nr, _mm256_loadu_ps(src + p * ldb));
+    } else if (j < cols) {
+      const __m256i mask = ColumnMask(j, cols);
+      for (index_t p = 0; p < kc; ++p) _mm256_store_ps(d + p * nr, _mm256_maskload_ps(src + p * ldb, mask));
+    } else {
+      for (index_t p = 0; p < kc; ++p) _mm256_store_ps(d + p * nr, _mm256_setzero_ps());
+    }
+  }
+}
+
+}  // namespace
+
+// One sliver of op(B) for the micro-kernel (kernel_table.h, PackBSliver).
+void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
+  if (trans) PackBTransposed(b, ldb, kc, cols, nr, dst);
+  else PackBRows(b, ldb, kc, cols, nr, dst);
 }
 
 }  // namespace nn::kernels::avx2

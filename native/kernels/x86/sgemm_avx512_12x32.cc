@@ -15,6 +15,7 @@
 
 namespace nn::kernels::avx512 {
 
+#include "pack_b.inc"
 #include "row_prefetch.inc"
 
 namespace {
@@ -374,6 +375,47 @@ void SgemmSmallN(bool trans_a, index_t m, int n, index_t k, float alpha, const f
                  const std::int32_t* a_rows, const float* bp, float beta, float* c, index_t ldc) {
   if (trans_a) SmallN<true>(m, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc);
   else SmallN<false>(m, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc);
+}
+
+namespace {
+
+// One sliver of a non-transposed B: dst[p * nr + j] = B[p * ldb + j] for j < cols, zero up to nr
+// (kV = nr / 16 vectors per row; masked loads past cols read zeros).
+template <int kV>
+void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, float* dst) {
+  __mmask16 mask[kV];
+#pragma GCC unroll 4
+  for (int v = 0; v < kV; ++v) {
+    const index_t left = cols - 16 * v;
+    mask[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
+  }
+  index_t p = 0;
+  for (; p + 2 <= kc; p += 2) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kV; ++v) {
+      const __m512 r0 = _mm512_maskz_loadu_ps(mask[v], b + p * ldb + 16 * v);
+      const __m512 r1 = _mm512_maskz_loadu_ps(mask[v], b + (p + 1) * ldb + 16 * v);
+      _mm512_store_ps(dst + p * 16 * kV + 16 * v, r0);
+      _mm512_store_ps(dst + (p + 1) * 16 * kV + 16 * v, r1);
+    }
+  }
+  for (; p < kc; ++p) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kV; ++v) _mm512_store_ps(dst + p * 16 * kV + 16 * v, _mm512_maskz_loadu_ps(mask[v], b + p * ldb + 16 * v));
+  }
+}
+
+}  // namespace
+
+// One sliver of op(B) for the micro-kernels (kernel_table.h, PackBSliver).
+void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
+  if (trans) return PackBTransposed(b, ldb, kc, cols, nr, dst);
+  switch (nr) {
+    case 16: return PackBRows<1>(b, ldb, kc, cols, dst);
+    case 32: return PackBRows<2>(b, ldb, kc, cols, dst);
+    case 48: return PackBRows<3>(b, ldb, kc, cols, dst);
+    default: return PackBRows<4>(b, ldb, kc, cols, dst);
+  }
 }
 
 }  // namespace nn::kernels::avx512
