@@ -7,6 +7,10 @@
  *   2) in the linked addon, every function that holds one belongs to an ISA namespace
  *      (nn::kernels::avx2 / nn::kernels::avx512). This catches inline or template code compiled
  *      with AVX flags in an ISA file and then picked by the linker for baseline callers.
+ * And one on vectorization: 3) the kernels compiled from one generic source once per ISA
+ *      (native/kernels/generic/*.inc) are vectorized alike, full-width instructions (ymm for
+ *      avx2, zmm for avx512) within a factor of 2 of each other. A loop that GCC leaves scalar on
+ *      one ISA only (AVX2's penalty once, 9x slower) shows as far fewer of them there.
  * Usage: node scripts/check-isa.js [build-dir]   (default: build/)
  */
 'use strict';
@@ -43,6 +47,47 @@ function vexFunctions(listing) {
   return found;
 }
 
+// The generic kernels compiled once per ISA namespace (native/kernels/generic/loss_optim.inc).
+const GENERIC_KERNELS = ['Penalty', 'NesterovUpdate', 'AdagradUpdate', 'RmspropUpdate', 'AdamUpdate', 'SvmLoss', 'MseLoss'];
+const WIDE_REGISTER = { avx2: /%ymm\d+/, avx512: /%zmm\d+/ };
+
+/**
+ * Per generic kernel, the number of instructions on each ISA's full-width registers in its
+ * namespace's copy: Map name -> { avx2, avx512 } (a count is missing where the copy is).
+ */
+function wideInstructionCounts(listing) {
+  const counts = new Map();
+  let current = null;
+  for (const line of listing.split('\n')) {
+    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
+    if (header) {
+      const m = /^nn::kernels::(avx2|avx512)::(\w+)\(/.exec(header[1]);
+      current = m && GENERIC_KERNELS.includes(m[2]) ? { isa: m[1], name: m[2] } : null;
+      if (current) {
+        const entry = counts.get(current.name) || {};
+        entry[current.isa] = entry[current.isa] || 0;
+        counts.set(current.name, entry);
+      }
+      continue;
+    }
+    if (current !== null && WIDE_REGISTER[current.isa].test(line)) counts.get(current.name)[current.isa] += 1;
+  }
+  return counts;
+}
+
+/** Problems: generic kernels whose AVX2 and AVX-512 copies differ by more than 2x in vector instructions. */
+function vectorizationProblems(counts) {
+  const problems = [];
+  for (const [name, { avx2, avx512 }] of counts) {
+    if (avx2 === undefined || avx512 === undefined) continue;
+    if (Math.min(avx2, avx512) * 2 < Math.max(avx2, avx512)) {
+      const scalar = avx2 < avx512 ? 'avx2' : 'avx512';
+      problems.push(`nnkit.node: ${name} has ${avx2} ymm instructions in nn::kernels::avx2 and ${avx512} zmm in nn::kernels::avx512: probably left scalar on ${scalar}`);
+    }
+  }
+  return problems;
+}
+
 function disassemble(file) {
   return execFileSync('objdump', ['-d', '-C', '--no-show-raw-insn', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
 }
@@ -67,20 +112,23 @@ function check(buildDir) {
     for (const [fn, count] of vexFunctions(disassemble(obj))) problems.push(`${path.relative(buildDir, obj)}: ${fn} has ${count} VEX/EVEX instructions`);
   }
   // 2) the linked addon: VEX/EVEX only inside the ISA namespaces.
-  for (const [fn, count] of vexFunctions(disassemble(addon))) {
+  const listing = disassemble(addon);
+  for (const [fn, count] of vexFunctions(listing)) {
     if (!ISA_NAMESPACE.test(fn)) problems.push(`nnkit.node: ${fn} (outside the ISA namespaces) has ${count} VEX/EVEX instructions`);
   }
+  // 3) the generic kernels vectorized alike on both ISAs.
+  problems.push(...vectorizationProblems(wideInstructionCounts(listing)));
   return { problems, objects: objects.length };
 }
 
-module.exports = { check, isVexInstruction, vexFunctions };
+module.exports = { check, isVexInstruction, vexFunctions, wideInstructionCounts, vectorizationProblems };
 
 if (require.main === module) {
   const buildDir = path.resolve(process.argv[2] || path.join(__dirname, '..', 'build'));
   const { problems, objects } = check(buildDir);
   if (problems.length) {
-    console.error(`AVX instructions outside the ISA-specific code:\n- ${problems.join('\n- ')}`);
+    console.error(`ISA check failed:\n- ${problems.join('\n- ')}`);
     process.exit(1);
   }
-  console.log(`No VEX/EVEX instruction outside the ISA code (${objects} baseline objects and the linked addon checked).`);
+  console.log(`No VEX/EVEX instruction outside the ISA code (${objects} baseline objects and the linked addon checked); generic kernels vectorized alike on avx2 and avx512.`);
 }

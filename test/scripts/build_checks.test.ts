@@ -11,6 +11,8 @@ const isa = require('../../scripts/check-isa.js') as {
   check(buildDir: string): { problems: string[]; objects: number };
   isVexInstruction(line: string): boolean;
   vexFunctions(listing: string): Map<string, number>;
+  wideInstructionCounts(listing: string): Map<string, { avx2?: number; avx512?: number }>;
+  vectorizationProblems(counts: Map<string, { avx2?: number; avx512?: number }>): string[];
 };
 
 describe('CMakeLists.txt and binding.gyp agree', () => {
@@ -55,6 +57,29 @@ describe('no AVX instruction outside the ISA-specific code', () => {
   it('finds the function that holds one', () => {
     const listing = ['0000 <base()>:', '  0:	addps %xmm0,%xmm1', '0010 <leaky()>:', '  10:	vaddps %ymm0,%ymm1,%ymm1'].join('\n');
     expect([...isa.vexFunctions(listing).keys()]).toEqual(['leaky()']);
+  });
+
+  it('flags a generic kernel vectorized on one ISA only', () => {
+    const listing = [
+      '0000 <nn::kernels::avx2::Penalty(float const*, long, float, float, float*, bool)>:',
+      '  0:	vaddss %xmm0,%xmm1,%xmm1',
+      '  4:	vaddps %ymm0,%ymm1,%ymm1',
+      '0010 <nn::kernels::avx512::Penalty(float const*, long, float, float, float*, bool)>:',
+      '  10:	vaddps %zmm0,%zmm1,%zmm1',
+      '  14:	vfmadd231ps %zmm2,%zmm3,%zmm1',
+      '  18:	vmulps %zmm2,%zmm3,%zmm4',
+      '0020 <nn::kernels::avx2::AdamUpdate(float*)>:',
+      '  20:	vmulps %ymm2,%ymm3,%ymm4',
+      '0030 <nn::kernels::avx512::AdamUpdate(float*)>:',
+      '  30:	vmulps %zmm2,%zmm3,%zmm4',
+      '0040 <nn::kernels::avx2::BiasAdd(float*)>:',
+      '  40:	vaddss %xmm0,%xmm1,%xmm1',
+    ].join('\n');
+    const counts = isa.wideInstructionCounts(listing);
+    expect(Object.fromEntries(counts)).toEqual({ Penalty: { avx2: 1, avx512: 3 }, AdamUpdate: { avx2: 1, avx512: 1 } });
+    const problems = isa.vectorizationProblems(counts);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/Penalty has 1 ymm .* and 3 zmm .*: probably left scalar on avx2/);
   });
 
   it('the built addon passes: baseline objects are AVX-free, AVX lives only in nn::kernels::avx2/avx512', () => {
