@@ -57,6 +57,7 @@ KernelTable MakeTable(Isa isa) {
   t.sgemm_small_n = nullptr;
   t.pack_b_sliver = nullptr;
   t.sgemm_ukr_wide = nullptr;
+  t.sgemm_ukr_tall = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
   t.kc = 256;
@@ -126,6 +127,10 @@ KernelTable MakeTable(Isa isa) {
     t.mr_wide = avx512::kMrWide;
     t.nr_wide = avx512::kNrWide;
     t.nc_wide = 480;
+    t.sgemm_ukr_tall = avx512::SgemmUkrTall;
+    t.mr_tall = avx512::kMrTall;
+    t.nr_tall = avx512::kNrTall;
+    t.nc_tall = 512;
     t.bias_add = avx512::BiasAdd;
     t.bias_grad = avx512::BiasGrad;
     t.relu_forward = avx512::ReluForward;

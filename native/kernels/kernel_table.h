@@ -74,6 +74,11 @@ struct KernelTable {
   SgemmUkr sgemm_ukr_wide;
   int mr_wide, nr_wide;
   index_t nc_wide;
+  // A third, taller one (fewer loads per multiply-add) for wide products with a row-major A: per
+  // thread at least 512 columns, the last sliver more than half full. Null where an ISA has none.
+  SgemmUkr sgemm_ukr_tall;
+  int mr_tall, nr_tall;
+  index_t nc_tall;
   void (*bias_add)(float*, const float*, index_t, index_t);
   void (*bias_grad)(const float*, index_t, index_t, float*);
   void (*relu_forward)(const float*, float*, index_t);
@@ -153,6 +158,8 @@ namespace avx2 {
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 }
 namespace avx512 {
+void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
+                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
                   int n, float alpha, float beta, const RowPrefetch* prefetch);
@@ -169,6 +176,6 @@ void SgemmSmallN(bool trans_a, index_t m, int n, index_t k, float alpha, const f
 // Register tiles of each micro-kernel.
 namespace ref { constexpr int kMr = 4, kNr = 8; }
 namespace avx2 { constexpr int kMr = 6, kNr = 16; }
-namespace avx512 { constexpr int kMr = 12, kNr = 32, kMrWide = 8, kNrWide = 48; }
+namespace avx512 { constexpr int kMr = 12, kNr = 32, kMrWide = 8, kNrWide = 48, kMrTall = 6, kNrTall = 64; }
 
 }  // namespace nn::kernels

@@ -98,6 +98,29 @@ describe(`kernels on the ${native.isa} path`, () => {
         }
         run(ta, tb, 7, 720, 40, 1, 0.5); // 15 slivers across the 480-column block
       });
+      if (!ta) {
+        it(`${op}: widths from 512 columns (the AVX-512 6 x 64 tile), every row and sliver edge, on 1 and 2 threads`, () => {
+          // n % 64 in {0, 32, 40, 49, 60}: full last slivers, last slivers of 3 or 4 vectors with
+          // masks, and a width that keeps the 12 x 32 tile (544); 1100 is split in two parts of at
+          // least 512 columns on 2 threads; k = 260 crosses the K block
+          const threads = linalg.getNumThreads();
+          try {
+            for (const t of [1, 2]) {
+              linalg.setNumThreads(t);
+              for (const n of [512, 544, 552, 561, 1100]) {
+                for (const m of [1, 5, 6, 7, 13]) {
+                  for (const k of [3, 260]) {
+                    run(ta, tb, m, n, k, 1, 0);
+                    if (m === 7) run(ta, tb, m, n, k, 0.5, 1, 3);
+                  }
+                }
+              }
+            }
+          } finally {
+            linalg.setNumThreads(threads);
+          }
+        });
+      }
       it(`${op}: large shapes crossing the cache blocks (k > KC, m > MC, n > NC)`, () => {
         run(ta, tb, 300, 130, 600, 1, 0);
         run(ta, tb, 3, 4200, 5, 0.5, 1);
@@ -488,8 +511,9 @@ describe(`kernels on the ${native.isa} path`, () => {
 
     it('dense layers on a batch given as row indices match the gathered batch, however the products are split', () => {
       // forward X·W split along K, N and M; dW = Xᵀ·dZ along M, N and K (the indexed rows offset in
-      // each); 100 x 50 x 10, an output layer, through the AVX-512 small-N kernel
-      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20], [100, 50, 10], [13, 7, 3]]) {
+      // each); 100 x 50 x 10, an output layer, through the AVX-512 small-N kernel; 64 x 40 x 1024
+      // through the 6 x 64 tile on 1 and 2 threads (128 x 300 x 512 on 1)
+      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [64, 40, 1024], [2000, 20, 20], [100, 50, 10], [13, 7, 3]]) {
         const nData = n + 37;
         const data = randomArray(nData * inn, rng);
         const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % nData);

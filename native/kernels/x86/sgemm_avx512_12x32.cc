@@ -6,7 +6,8 @@
  * through its strides, as in the AVX2 kernel. Edge tiles store through lane masks; a sliver of at
  * most 16 columns and a last row panel of at most 8 or 4 rows use narrower tiles, and the last
  * 1-4 columns of a narrow product have a kernel of their own (SgemmNarrow). An 8 x 48 tile
- * (SgemmUkrWide) serves widths of 48 + r, where 12 x 32 would end in a 16-column sliver. Compiled with the
+ * (SgemmUkrWide) serves widths of 48 + r, where 12 x 32 would end in a 16-column sliver, and a
+ * 6 x 64 tile (SgemmUkrTall) wide products with a row-major A. Compiled with the
  * AVX-512 flags only; helpers have internal linkage.
  */
 #include <immintrin.h>
@@ -133,6 +134,87 @@ void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
   }
 }
 
+// The tall tile: kM <= 6 rows x kV <= 4 vectors of a 64-wide packed sliver (24 zmm accumulators,
+// four loads of packed B and six broadcasts of A per rank-1 update: 10 loads for 24 FMAs, against
+// 14 in the 12 x 32 tile). For wide products with a row-major A (see gemm.cc, ChooseTall).
+template <bool kUnitCol, int kV, int kM, bool kPrefetch>
+void TallKernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
+              int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  static_assert(kM <= kMrTall && kV * 16 <= kNrTall, "at most MR rows and NR columns");
+  __m512 acc[kM][kV];
+#pragma GCC unroll 6
+  for (int i = 0; i < kM; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kV; ++v) acc[i][v] = _mm512_setzero_ps();
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < kM; ++i) {
+    if (i >= m) break;
+#pragma GCC unroll 4
+    for (int v = 0; v < kV; ++v) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16 * v), _MM_HINT_T0);
+  }
+  const index_t row = kUnitCol ? rs : 1;
+  const index_t step = kUnitCol ? 1 : cs;
+  const auto update = [&](index_t p) __attribute__((always_inline)) {
+    __m512 bv[kV];
+#pragma GCC unroll 4
+    for (int v = 0; v < kV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+    const float* ap = a + p * step;
+#pragma GCC unroll 6
+    for (int i = 0; i < kM; ++i) {
+      const __m512 ai = _mm512_set1_ps(ap[i * row]);
+#pragma GCC unroll 4
+      for (int v = 0; v < kV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+    }
+    b += kNrTall;
+  };
+  if (kPrefetch) {
+    UpdatesWithPrefetch(k, prefetch, update);
+  } else {
+    for (index_t p = 0; p < k; ++p) update(p);
+  }
+  const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
+  __mmask16 mask[kV];
+#pragma GCC unroll 4
+  for (int v = 0; v < kV; ++v) {
+    const int left = n - 16 * v;
+    mask[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
+  }
+  const bool beta0 = beta == 0.0f;
+#pragma GCC unroll 6
+  for (int i = 0; i < kM; ++i) {
+    if (i >= m) break;
+    float* ci = c + i * ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < kV; ++v) {
+      __m512 r = _mm512_mul_ps(valpha, acc[i][v]);
+      if (!beta0) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[v], ci + 16 * v), r);
+      _mm512_mask_storeu_ps(ci + 16 * v, mask[v], r);
+    }
+  }
+}
+
+template <int kV, int kM>
+void DispatchTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
+                int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  const bool unit = cs_a == 1, pf = HasRows(prefetch);
+  if (unit) {
+    (pf ? TallKernel<true, kV, kM, true> : TallKernel<true, kV, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  } else {
+    (pf ? TallKernel<false, kV, kM, true> : TallKernel<false, kV, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  }
+}
+
+// The vectors of the sliver in use: n <= 16, 32, 48 or 64 columns.
+template <int kM>
+void DispatchTallWidth(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
+                    int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  if (n > 48) DispatchTall<4, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (n > 32) DispatchTall<3, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (n > 16) DispatchTall<2, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else DispatchTall<1, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+}
+
 }  // namespace
 
 namespace {
@@ -161,6 +243,13 @@ void DispatchWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const f
 }
 
 }  // namespace
+
+void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
+                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  if (m > 4) DispatchTallWidth<6>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (m > 2) DispatchTallWidth<4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else DispatchTallWidth<2>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+}
 
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
