@@ -10,7 +10,8 @@
  * the packed B panel (in L2).
  *
  * Tiles: the ISA's main tile (AVX-512: 12 x 32), or its wide one (8 x 48) for widths of an odd
- * number of 48-column slivers, where the main tile would end in a half-empty sliver (N = 50).
+ * number of 48-column slivers, where the main tile would end in a half-empty sliver (N = 50), or
+ * its tall one (6 x 64) for parts at least 512 columns wide with a row-major A.
  * The last 1-4 columns of a narrow product go to a narrow kernel, block by block of A while the
  * block is in L1. Products at most 16 columns wide and too small to split (an output layer) go
  * to the ISA's small-N kernel, one vector per row of C. A's rows may be given as
@@ -284,6 +285,11 @@ struct GemmArgs {
   const float* narrow_bc;
 };
 
+// g on the tall tile when UseTall says so for parts n_part columns wide.
+void PreferTall(const KernelTable& t, GemmArgs& g, index_t n_part) {
+  if (UseTall(t, g.trans_a, g.tile, n_part)) g.tile = TallTile(t);
+}
+
 // The single-threaded product on one block of the problem (k > 0, alpha != 0).
 Status GemmBlock(const GemmArgs& g) {
   const KernelTable& t = Table();
@@ -495,7 +501,7 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   if (threads <= 0) threads = DefaultNumThreads();
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
   if (parts <= 1) {
-    if (UseTall(t, trans_a, pg.g.tile, n)) pg.g.tile = TallTile(t);
+    PreferTall(t, pg.g, n);
     return whole(GemmBlockNarrow(pg.g));
   }
 
@@ -517,10 +523,11 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   } else if (cost_k < 1e300) {
     pg.split = Split::K;
   } else {
-    if (UseTall(t, trans_a, pg.g.tile, n)) pg.g.tile = TallTile(t);
+    PreferTall(t, pg.g, n);
     return whole(GemmBlockNarrow(pg.g));
   }
-  if (UseTall(t, trans_a, pg.g.tile, pg.split == Split::N ? Chunk(n, nr, parts) : n)) pg.g.tile = TallTile(t);
+  // the tile may change (to the tall one): the chunks are cut along the final tile
+  PreferTall(t, pg.g, pg.split == Split::N ? Chunk(n, nr, parts) : n);
   switch (pg.split) {
     case Split::M: pg.chunk = Chunk(m, pg.g.tile.mr, parts); break;
     case Split::N: pg.chunk = Chunk(n, pg.g.tile.nr, parts); break;
