@@ -62,7 +62,7 @@ describe(`kernels on the ${native.isa} path`, () => {
           }
         }
       });
-      it(`${op}: narrow widths 16q + r (r <= 4: the AVX-512 narrow-column path), with alpha, beta and padding`, () => {
+      it(`${op}: narrow widths 16q + r (r <= 4: the AVX-512 and AVX2 narrow-column paths), with alpha, beta and padding`, () => {
         for (const n of [17, 18, 20, 50, 52, 100, 116, 132]) {
           for (const [m, k] of [[1, 50], [77, 1], [100, 300], [13, 17]]) {
             run(ta, tb, m, n, k, 1, 0);

@@ -18,6 +18,38 @@ namespace nn::kernels::avx2 {
 
 namespace {
 
+// Lanes of 8 floats starting at column j0 that hold one of the first `cols` columns (all ones
+// where they do), for maskload: masked lanes read as zero.
+inline __m256i ColumnMask(index_t j0, index_t cols) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols - j0 < 8 ? cols - j0 : 8)), lane);
+}
+
+// The narrow kernels' vector type (x86/narrow.inc): 8 lanes.
+struct NarrowVec {
+  using V = __m256;
+  using Mask = __m256i;
+  static constexpr int kLanes = 8;
+  static V Zero() { return _mm256_setzero_ps(); }
+  static Mask First(index_t n) { return ColumnMask(0, n); }
+  static V Load(Mask m, const float* p) { return _mm256_maskload_ps(p, m); }
+  static V LoadAll(const float* p) { return _mm256_loadu_ps(p); }
+  static V Set1(float x) { return _mm256_set1_ps(x); }
+  static V Fmadd(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static float Sum(V v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+  }
+  static void Store(float* p, V v) { _mm256_store_ps(p, v); }
+};
+
+}  // namespace
+
+#include "narrow.inc"
+
+namespace {
+
 inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta, bool beta0) {
   if (beta0) {
     _mm256_storeu_ps(c, _mm256_mul_ps(valpha, v0));
@@ -167,13 +199,6 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
 
 namespace {
 
-// Lanes of 8 floats starting at column j0 that hold one of the first `cols` columns (all ones
-// where they do), for maskload: masked lanes read as zero.
-inline __m256i ColumnMask(index_t j0, index_t cols) {
-  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols - j0)), lane);
-}
-
 // One sliver of a non-transposed B: dst[p * nr + j] = B[p * ldb + j] for j < cols, zero up to nr
 // (nr a multiple of 8; masked loads past cols read zeros).
 void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, index_t nr, float* dst) {
@@ -197,6 +222,18 @@ void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, index_t nr
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
   if (trans) PackBTransposed(b, ldb, kc, cols, nr, dst);
   else PackBRows(b, ldb, kc, cols, nr, dst);
+}
+
+// The last r <= 4 columns of a product whose width is 16q + r (N = 50: 2 columns that would
+// take a 6 x 8 kernel over all of A), for a row-major A (x86/narrow.inc).
+void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
+                 float beta, float* c, index_t ldc) {
+  NarrowRowMajor<NarrowVec>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
+}
+
+void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
+                       index_t ldbc, float beta, float* c, index_t ldc) {
+  NarrowPacked<NarrowVec>(rows, mr, r, k, alpha, panels, bc, ldbc, beta, c, ldc);
 }
 
 }  // namespace nn::kernels::avx2

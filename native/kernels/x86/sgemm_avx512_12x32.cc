@@ -273,136 +273,36 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
 
 namespace {
 
-// kRows rows of A at a time against kR columns of Bc: kRows * kR independent dot products, 16
-// lanes of K per step (compile-time bounds keep every accumulator in a register).
-template <int kRows, int kR>
-void NarrowRows(const float* a, index_t lda, index_t k, float alpha, const float* bc, index_t ldbc, float beta,
-                float* c, index_t ldc) {
-  __m512 acc[kRows][kR];
-#pragma GCC unroll 4
-  for (int q = 0; q < kRows; ++q) {
-#pragma GCC unroll 4
-    for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_setzero_ps();
-  }
-  const auto step = [&](index_t p, __mmask16 lanes) __attribute__((always_inline)) {
-    __m512 bv[kR];
-#pragma GCC unroll 4
-    for (int j = 0; j < kR; ++j) bv[j] = _mm512_maskz_loadu_ps(lanes, bc + j * ldbc + p);
-#pragma GCC unroll 4
-    for (int q = 0; q < kRows; ++q) {
-      const __m512 av = _mm512_maskz_loadu_ps(lanes, a + q * lda + p);
-#pragma GCC unroll 4
-      for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_fmadd_ps(av, bv[j], acc[q][j]);
-    }
-  };
-  const index_t kv = k / 16 * 16;
-  for (index_t p = 0; p < kv; p += 16) step(p, static_cast<__mmask16>(0xFFFF));
-  if (kv < k) step(kv, static_cast<__mmask16>((1u << (k - kv)) - 1u));
-  const bool beta0 = beta == 0.0f;
-#pragma GCC unroll 4
-  for (int q = 0; q < kRows; ++q) {
-    float* cq = c + q * ldc;
-#pragma GCC unroll 4
-    for (int j = 0; j < kR; ++j) {
-      const float v = alpha * _mm512_reduce_add_ps(acc[q][j]);
-      cq[j] = beta0 ? v : v + beta * cq[j];
-    }
-  }
-}
-
-template <int kR>
-void NarrowRowMajor(index_t m, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
-                    float beta, float* c, index_t ldc) {
-  index_t i = 0;
-  for (; i + 4 <= m; i += 4) NarrowRows<4, kR>(a + i * lda, lda, k, alpha, bc, ldbc, beta, c + i * ldc, ldc);
-  for (; i < m; ++i) NarrowRows<1, kR>(a + i * lda, lda, k, alpha, bc, ldbc, beta, c + i * ldc, ldc);
-}
+// The narrow kernels' vector type (x86/narrow.inc): 16 lanes.
+struct NarrowVec {
+  using V = __m512;
+  using Mask = __mmask16;
+  static constexpr int kLanes = 16;
+  static V Zero() { return _mm512_setzero_ps(); }
+  static Mask First(index_t n) { return n >= 16 ? static_cast<Mask>(0xFFFF) : static_cast<Mask>((1u << n) - 1u); }
+  static V Load(Mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
+  static V LoadAll(const float* p) { return _mm512_loadu_ps(p); }
+  static V Set1(float x) { return _mm512_set1_ps(x); }
+  static V Fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static float Sum(V v) { return _mm512_reduce_add_ps(v); }
+  static void Store(float* p, V v) { _mm512_store_ps(p, v); }
+};
 
 }  // namespace
+
+#include "narrow.inc"
 
 // The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
-// otherwise take a whole 16-lane vector of every rank-1 update), for a row-major A: C[:, 0:r] =
-// alpha A Bc + beta C[:, 0:r], with Bc packed as r contiguous columns (bc[j * ldbc + p]),
-// vectorized along K (dot products, four rows at a time). beta == 0: C is not read. (A
-// transposed A goes through SgemmNarrowPacked, on the blocks the driver packs.)
+// otherwise take a whole 16-lane vector of every rank-1 update), for a row-major A
+// (x86/narrow.inc). A transposed A goes through SgemmNarrowPacked, on the blocks the driver packs.
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
                  float beta, float* c, index_t ldc) {
-  switch (r) {
-    case 1: return NarrowRowMajor<1>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
-    case 2: return NarrowRowMajor<2>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
-    case 3: return NarrowRowMajor<3>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
-    default: return NarrowRowMajor<4>(m, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
-  }
+  NarrowRowMajor<NarrowVec>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
 }
-
-namespace {
-
-// kNp panels at a time, kR columns: kNp * kR independent accumulator chains, each panel's mr rows
-// in the low lanes of one vector (compile-time bounds keep every accumulator in a register).
-template <int kNp, int kR>
-void NarrowPackedGroup(index_t rows, int mr, index_t k, float alpha, const float* panels, const float* bc,
-                       index_t ldbc, float beta, float* c, index_t ldc) {
-  const __mmask16 lanes = static_cast<__mmask16>((1u << mr) - 1u);
-  __m512 acc[kNp][kR];
-#pragma GCC unroll 4
-  for (int q = 0; q < kNp; ++q) {
-#pragma GCC unroll 4
-    for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_setzero_ps();
-  }
-  for (index_t p = 0; p < k; ++p) {
-    __m512 bj[kR];
-#pragma GCC unroll 4
-    for (int j = 0; j < kR; ++j) bj[j] = _mm512_set1_ps(bc[j * ldbc + p]);
-#pragma GCC unroll 4
-    for (int q = 0; q < kNp; ++q) {
-      const __m512 av = _mm512_maskz_loadu_ps(lanes, panels + q * k * mr + p * mr);
-#pragma GCC unroll 4
-      for (int j = 0; j < kR; ++j) acc[q][j] = _mm512_fmadd_ps(av, bj[j], acc[q][j]);
-    }
-  }
-  const bool beta0 = beta == 0.0f;
-  alignas(64) float out[kNp][kR][16];
-#pragma GCC unroll 4
-  for (int q = 0; q < kNp; ++q) {
-#pragma GCC unroll 4
-    for (int j = 0; j < kR; ++j) _mm512_store_ps(out[q][j], acc[q][j]);
-  }
-  for (int q = 0; q < kNp; ++q) {
-    const index_t i0 = q * mr;
-    const index_t n_rows = rows - i0 < mr ? rows - i0 : mr;
-    for (index_t i = 0; i < n_rows; ++i) {
-      float* ci = c + (i0 + i) * ldc;
-      for (int j = 0; j < kR; ++j) {
-        const float v = alpha * out[q][j][i];
-        ci[j] = beta0 ? v : v + beta * ci[j];
-      }
-    }
-  }
-}
-
-template <int kR>
-void NarrowPackedR(index_t rows, int mr, index_t k, float alpha, const float* panels, const float* bc, index_t ldbc,
-                   float beta, float* c, index_t ldc) {
-  const index_t count = (rows + mr - 1) / mr;
-  index_t s = 0;
-  for (; s + 4 <= count; s += 4) {
-    NarrowPackedGroup<4, kR>(rows - s * mr, mr, k, alpha, panels + s * k * mr, bc, ldbc, beta, c + s * mr * ldc, ldc);
-  }
-  for (; s < count; ++s) {
-    NarrowPackedGroup<1, kR>(rows - s * mr, mr, k, alpha, panels + s * k * mr, bc, ldbc, beta, c + s * mr * ldc, ldc);
-  }
-}
-
-}  // namespace
 
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
                        index_t ldbc, float beta, float* c, index_t ldc) {
-  switch (r) {
-    case 1: return NarrowPackedR<1>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
-    case 2: return NarrowPackedR<2>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
-    case 3: return NarrowPackedR<3>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
-    default: return NarrowPackedR<4>(rows, mr, k, alpha, panels, bc, ldbc, beta, c, ldc);
-  }
+  NarrowPacked<NarrowVec>(rows, mr, r, k, alpha, panels, bc, ldbc, beta, c, ldc);
 }
 
 namespace {
