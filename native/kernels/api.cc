@@ -12,40 +12,6 @@
 namespace nn::kernels {
 namespace {
 
-// Work over flat buffers is split into chunks of at least kMinChunk floats (128 KB), one task per
-// thread. `unit` floats make one item (1 for elementwise kernels, a row for GatherRows) and chunk
-// boundaries fall on multiples of `align` items (512 for Penalty, so its float blocks are the same
-// whatever the split).
-constexpr index_t kMinChunk = 1 << 15;
-constexpr index_t kMaxTasks = 64;
-
-template <typename Body>  // body(begin, count, task), in items
-index_t ParallelRange(index_t items, index_t unit, index_t align, int threads, Body body) {
-  const int resolved = threads > 0 ? threads : DefaultNumThreads();
-  index_t want = items * unit / kMinChunk;
-  if (want > resolved) want = resolved;
-  if (want > kMaxTasks) want = kMaxTasks;
-  if (want > items) want = items;
-  if (want <= 1) {
-    body(0, items, 0);
-    return 1;
-  }
-  struct Context {
-    Body* body;
-    index_t items, per;
-  } ctx{&body, items, ((items + want - 1) / want + align - 1) / align * align};
-  const index_t tasks = (items + ctx.per - 1) / ctx.per;
-  ParallelFor(static_cast<int>(want), tasks,
-              [](index_t t, void* c) {
-                Context& x = *static_cast<Context*>(c);
-                const index_t begin = t * x.per;
-                const index_t count = x.items - begin < x.per ? x.items - begin : x.per;
-                (*x.body)(begin, count, t);
-              },
-              &ctx);
-  return tasks;
-}
-
 // An elementwise kernel over n floats.
 template <typename Body>
 index_t ParallelElements(index_t n, int threads, Body body) {
@@ -101,7 +67,7 @@ void DropoutForward(const float* x, float* y, float* mask, index_t n, float keep
 }
 double Penalty(const float* w, index_t n, float l1, float l2, float* grad, bool accumulate, int threads) {
   const auto f = Table().penalty;
-  double parts[kMaxTasks] = {};
+  double parts[kMaxParallelTasks] = {};
   const index_t tasks = ParallelElements(n, threads, [&](index_t b, index_t c, index_t t) {
     parts[t] = f(w + b, c, l1, l2, grad != nullptr ? grad + b : nullptr, accumulate);
   });

@@ -3,12 +3,14 @@
  *
  * Abstract: the fused dense layer, forward and backward, built from the GEMM driver and the
  * dispatched elementwise kernels. Forward: one GEMM, then bias and activation in a single pass
- * over each output row while it is still in L1. Backward: activation derivative in place,
+ * over each output row while it is still in L1 (blocks of rows spread over the pool). Backward:
+ * activation derivative in place (chunks over the pool),
  * dW = X^T . dZ with the penalty's gradient added onto each block of rows of it as soon as the block
  * is done (or in a pass over the pool when the product was split by columns), db, and dX skipped
  * for the first layer.
  */
 #include "kernel_table.h"
+#include "thread_pool.h"
 
 namespace nn::kernels {
 namespace {
@@ -36,11 +38,15 @@ Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, 
                                      nullptr, nullptr, nullptr);  // (n, out)
   if (s != Status::Ok) return s;
   const KernelTable& t = Table();
-  for (index_t r = 0; r < n; ++r) {
-    float* yr = y + r * out;
-    if (b != nullptr) t.bias_add(yr, b, 1, out);
-    if (act != Activation::Linear) t.activation_forward(act, yr, yr, out);
-  }
+  // bias and activation row by row, each row while it is in L1; over the pool by blocks of rows
+  const auto rows = [&](index_t r0, index_t count, index_t) {
+    for (index_t r = r0; r < r0 + count; ++r) {
+      float* yr = y + r * out;
+      if (b != nullptr) t.bias_add(yr, b, 1, out);
+      if (act != Activation::Linear) t.activation_forward(act, yr, yr, out);
+    }
+  };
+  if (b != nullptr || act != Activation::Linear) ParallelRange(n, out, 1, threads, rows);
   return Status::Ok;
 }
 
@@ -48,7 +54,10 @@ Status DenseBackward(const float* x, const std::int32_t* x_rows, const float* w,
                      float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out, Activation act,
                      float l1, float l2, double* penalty, int threads) {
   const KernelTable& t = Table();
-  t.activation_backward(act, y, dy, dz, n * out);  // dZ = dY * act'(Z), from the output Y
+  // dZ = dY * act'(Z), from the output Y, over the pool by chunks of elements
+  ParallelRange(n * out, 1, 16, threads, [&](index_t b0, index_t count, index_t) {
+    t.activation_backward(act, y + b0, dy + b0, dz + b0, count);
+  });
   const bool regularized = l1 != 0.0f || l2 != 0.0f;
   // dW = X^T . dZ, and the penalty's gradient added onto each block of rows of dW by the thread
   // that computed it, while the block is still in that core's cache; when the product was split

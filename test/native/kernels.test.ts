@@ -476,7 +476,8 @@ describe(`kernels on the ${native.isa} path`, () => {
     });
 
     it('denseForward and denseBackward match GEMM + bias + activation, with and without dX and penalties', () => {
-      for (const [n, inn, out] of [[1, 1, 1], [7, 13, 5], [100, 64, 50], [33, 257, 17]]) {
+      // 300 x 20 x 250: bias, activation and its derivative split over the pool (75,000 elements)
+      for (const [n, inn, out] of [[1, 1, 1], [7, 13, 5], [100, 64, 50], [33, 257, 17], [300, 20, 250]]) {
         for (const [name, code] of Object.entries(ACT) as Array<[keyof typeof ACT, number]>) {
           const x = randomArray(n * inn, rng);
           const w = randomArray(inn * out, rng, 0.5);
