@@ -32,17 +32,26 @@ function isVexInstruction(line) {
   return /%(ymm|zmm)\d+|%k[0-7]\b/.test(operands);
 }
 
+/**
+ * The functions of an objdump -d listing, in order: [demangled name, its instruction lines].
+ * @returns {Array<[string, string[]]>}
+ */
+function functionsOf(listing) {
+  const functions = [];
+  for (const line of listing.split('\n')) {
+    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
+    if (header) functions.push([header[1], []]);
+    else if (functions.length > 0) functions[functions.length - 1][1].push(line);
+  }
+  return functions;
+}
+
 /** Functions (demangled names) of an objdump -d listing that contain VEX/EVEX instructions. */
 function vexFunctions(listing) {
   const found = new Map();
-  let current = null;
-  for (const line of listing.split('\n')) {
-    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
-    if (header) {
-      current = header[1];
-      continue;
-    }
-    if (current !== null && isVexInstruction(line)) found.set(current, (found.get(current) || 0) + 1);
+  for (const [name, lines] of functionsOf(listing)) {
+    const count = lines.filter(isVexInstruction).length;
+    if (count > 0) found.set(name, (found.get(name) || 0) + count);
   }
   return found;
 }
@@ -57,20 +66,13 @@ const WIDE_REGISTER = { avx2: /%ymm\d+/, avx512: /%zmm\d+/ };
  */
 function wideInstructionCounts(listing) {
   const counts = new Map();
-  let current = null;
-  for (const line of listing.split('\n')) {
-    const header = /^[0-9a-f]+ <(.+)>:$/.exec(line);
-    if (header) {
-      const m = /^nn::kernels::(avx2|avx512)::(\w+)\(/.exec(header[1]);
-      current = m && GENERIC_KERNELS.includes(m[2]) ? { isa: m[1], name: m[2] } : null;
-      if (current) {
-        const entry = counts.get(current.name) || {};
-        entry[current.isa] = entry[current.isa] || 0;
-        counts.set(current.name, entry);
-      }
-      continue;
-    }
-    if (current !== null && WIDE_REGISTER[current.isa].test(line)) counts.get(current.name)[current.isa] += 1;
+  for (const [fn, lines] of functionsOf(listing)) {
+    const m = /^nn::kernels::(avx2|avx512)::(\w+)\(/.exec(fn);
+    if (!m || !GENERIC_KERNELS.includes(m[2])) continue;
+    const [, isa, name] = m;
+    const entry = counts.get(name) || {};
+    entry[isa] = (entry[isa] || 0) + lines.filter((line) => WIDE_REGISTER[isa].test(line)).length;
+    counts.set(name, entry);
   }
   return counts;
 }

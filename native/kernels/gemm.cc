@@ -452,18 +452,14 @@ void RunPart(index_t part, void* context) {
   }
 }
 
-// A product at most 16 columns wide on the calling thread: op(B) packed 16 wide, then the ISA's
-// small-N kernel.
+// A product at most 16 columns wide on the calling thread: op(B) packed as one 16-wide sliver,
+// then the ISA's small-N kernel.
 Status SmallNProduct(const KernelTable& t, bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
                      const float* a, index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta,
                      float* c, index_t ldc) {
   float* bp = t_pack_b.Get(static_cast<std::size_t>(k * 16));
   if (bp == nullptr) return Status::OutOfMemory;
-  for (index_t p = 0; p < k; ++p) {
-    float* d = bp + p * 16;
-    for (index_t j = 0; j < n; ++j) d[j] = trans_b ? b[j * ldb + p] : b[p * ldb + j];
-    for (index_t j = n; j < 16; ++j) d[j] = 0.0f;
-  }
+  PackB(t, trans_b, b, ldb, 0, 0, k, n, 16, bp);
   t.sgemm_small_n(trans_a, m, static_cast<int>(n), k, alpha, a, lda, a_rows, bp, beta, c, ldc);
   return Status::Ok;
 }

@@ -32,7 +32,7 @@ struct RowPrefetch {
 using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
                           index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 
-// The last r <= 4 columns of a product with a row-major A (see x86/sgemm_avx512_12x32.cc); null
+// The last r <= 4 columns of a product with a row-major A (see x86/narrow.inc); null
 // where an ISA has none. Bc holds the r columns of op(B) one after another, ldbc apart
 // (bc[j * ldbc + p]).
 using SgemmNarrow = void (*)(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,

@@ -25,7 +25,8 @@ inline __m256i ColumnMask(index_t j0, index_t cols) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(cols - j0 < 8 ? cols - j0 : 8)), lane);
 }
 
-// The narrow kernels' vector type (x86/narrow.inc): 8 lanes.
+// The narrow kernels' vector type (x86/narrow.inc, which defines SgemmNarrow and
+// SgemmNarrowPacked over it): 8 lanes.
 struct NarrowVec {
   using V = __m256;
   using Mask = __m256i;
@@ -222,18 +223,6 @@ void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, index_t nr
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
   if (trans) PackBTransposed(b, ldb, kc, cols, nr, dst);
   else PackBRows(b, ldb, kc, cols, nr, dst);
-}
-
-// The last r <= 4 columns of a product whose width is 16q + r (N = 50: 2 columns that would
-// take a 6 x 8 kernel over all of A), for a row-major A (x86/narrow.inc).
-void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
-                 float beta, float* c, index_t ldc) {
-  NarrowRowMajor<NarrowVec>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
-}
-
-void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
-                       index_t ldbc, float beta, float* c, index_t ldc) {
-  NarrowPacked<NarrowVec>(rows, mr, r, k, alpha, panels, bc, ldbc, beta, c, ldc);
 }
 
 }  // namespace nn::kernels::avx2

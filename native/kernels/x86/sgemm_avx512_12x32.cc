@@ -21,133 +21,23 @@ namespace nn::kernels::avx512 {
 
 namespace {
 
-// kZ = 2: the full 12 x 32 tile; kZ = 1: a sliver at most 16 columns wide (the remainder of N),
-// where the second half of each rank-1 update would only multiply zero padding. kM: the rows
-// computed, 12, or 8 / 4 for the short last row panel (M = 100 leaves 4 rows, M = 128 leaves 8).
-template <bool kUnitCol, int kZ, int kM, bool kPrefetch>
-void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-            int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  static_assert(kM <= kMr, "at most MR rows");
-  __m512 acc[kM][2];
-#pragma GCC unroll 12
-  for (int i = 0; i < kM; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-  // C's tile is read (beta != 0) or written after the loop: start bringing its lines in now
-#pragma GCC unroll 12
-  for (int i = 0; i < kM; ++i) {
-    if (i >= m) break;
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
-  }
-  const index_t row = kUnitCol ? rs : 1;
-  const index_t step = kUnitCol ? 1 : cs;
-  // one rank-1 update
-  const auto update = [&](index_t p) __attribute__((always_inline)) {
-    const __m512 b0 = _mm512_load_ps(b);
-    const __m512 b1 = kZ == 2 ? _mm512_load_ps(b + 16) : b0;
-    const float* ap = a + p * step;
-#pragma GCC unroll 12
-    for (int i = 0; i < kM; ++i) {
-      const __m512 ai = _mm512_set1_ps(ap[i * row]);
-      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-      if (kZ == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-    }
-    b += kNr;
-  };
-  if (kPrefetch) {
-    UpdatesWithPrefetch(k, prefetch, update);
-  } else {
-    for (index_t p = 0; p < k; ++p) update(p);
-  }
-  const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
-  const int n0 = n < 16 ? n : 16, n1 = n < 16 ? 0 : n - 16;
-  const __mmask16 k0 = static_cast<__mmask16>((1u << n0) - 1u);
-  const __mmask16 k1 = static_cast<__mmask16>((1u << n1) - 1u);
-  const bool beta0 = beta == 0.0f;
-#pragma GCC unroll 12
-  for (int i = 0; i < kM; ++i) {
-    if (i >= m) break;
-    float* ci = c + i * ldc;
-    __m512 r0 = _mm512_mul_ps(valpha, acc[i][0]);
-    __m512 r1 = _mm512_mul_ps(valpha, acc[i][1]);
-    if (!beta0) {
-      r0 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(k0, ci), r0);
-      r1 = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(k1, ci + 16), r1);
-    }
-    _mm512_mask_storeu_ps(ci, k0, r0);
-    _mm512_mask_storeu_ps(ci + 16, k1, r1);
-  }
-}
-
-// The wide tile: kM <= 8 rows x 48 columns (24 zmm accumulators, three loads of packed B and kM
-// broadcasts of A per rank-1 update: 11 loads for 24 FMAs, against 14 in the 12 x 32 tile).
-template <bool kUnitCol, int kM, bool kPrefetch>
-void WideKernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
+// One register tile: kM rows x kV vectors of a packed sliver kNrPacked floats wide, kM * kV <= 24
+// zmm accumulators, kV loads of packed B and kM broadcasts of A per rank-1 update. The tiles in
+// use: 12 x 32 (kV = 2, or 1 for a sliver at most 16 columns wide), 8 x 48 and 6 x 64, and
+// fewer rows for the short last row panel (M = 100 leaves 4 rows of 12 or 8, M = 128 leaves 8
+// of 12 and 2 of 6).
+template <bool kUnitCol, int kNrPacked, int kV, int kM, bool kPrefetch>
+void TileKernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
                 int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  static_assert(kM <= kMrWide, "at most MR rows");
-  __m512 acc[kM][3];
-#pragma GCC unroll 8
-  for (int i = 0; i < kM; ++i) acc[i][0] = acc[i][1] = acc[i][2] = _mm512_setzero_ps();
-#pragma GCC unroll 8
-  for (int i = 0; i < kM; ++i) {
-    if (i >= m) break;
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 16), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 32), _MM_HINT_T0);
-  }
-  const index_t row = kUnitCol ? rs : 1;
-  const index_t step = kUnitCol ? 1 : cs;
-  const auto update = [&](index_t p) __attribute__((always_inline)) {
-    const __m512 b0 = _mm512_load_ps(b);
-    const __m512 b1 = _mm512_load_ps(b + 16);
-    const __m512 b2 = _mm512_load_ps(b + 32);
-    const float* ap = a + p * step;
-#pragma GCC unroll 8
-    for (int i = 0; i < kM; ++i) {
-      const __m512 ai = _mm512_set1_ps(ap[i * row]);
-      acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-      acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-      acc[i][2] = _mm512_fmadd_ps(ai, b2, acc[i][2]);
-    }
-    b += kNrWide;
-  };
-  if (kPrefetch) {
-    UpdatesWithPrefetch(k, prefetch, update);
-  } else {
-    for (index_t p = 0; p < k; ++p) update(p);
-  }
-  const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
-  __mmask16 mask[3];
-  for (int z = 0; z < 3; ++z) {
-    const int left = n - 16 * z;
-    mask[z] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
-  }
-  const bool beta0 = beta == 0.0f;
-#pragma GCC unroll 8
-  for (int i = 0; i < kM; ++i) {
-    if (i >= m) break;
-    float* ci = c + i * ldc;
-    for (int z = 0; z < 3; ++z) {
-      __m512 r = _mm512_mul_ps(valpha, acc[i][z]);
-      if (!beta0) r = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(mask[z], ci + 16 * z), r);
-      _mm512_mask_storeu_ps(ci + 16 * z, mask[z], r);
-    }
-  }
-}
-
-// The tall tile: kM <= 6 rows x kV <= 4 vectors of a 64-wide packed sliver (24 zmm accumulators,
-// four loads of packed B and six broadcasts of A per rank-1 update: 10 loads for 24 FMAs, against
-// 14 in the 12 x 32 tile). For wide products with a row-major A (see gemm.cc, ChooseTall).
-template <bool kUnitCol, int kV, int kM, bool kPrefetch>
-void TallKernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-              int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  static_assert(kM <= kMrTall && kV * 16 <= kNrTall, "at most MR rows and NR columns");
+  static_assert(kM * kV <= 24 && 16 * kV <= kNrPacked, "24 accumulators, within the sliver");
   __m512 acc[kM][kV];
-#pragma GCC unroll 6
+#pragma GCC unroll 12
   for (int i = 0; i < kM; ++i) {
 #pragma GCC unroll 4
     for (int v = 0; v < kV; ++v) acc[i][v] = _mm512_setzero_ps();
   }
-#pragma GCC unroll 6
+  // C's tile is read (beta != 0) or written after the loop: start bringing its lines in now
+#pragma GCC unroll 12
   for (int i = 0; i < kM; ++i) {
     if (i >= m) break;
 #pragma GCC unroll 4
@@ -155,18 +45,19 @@ void TallKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
   }
   const index_t row = kUnitCol ? rs : 1;
   const index_t step = kUnitCol ? 1 : cs;
+  // one rank-1 update
   const auto update = [&](index_t p) __attribute__((always_inline)) {
     __m512 bv[kV];
 #pragma GCC unroll 4
     for (int v = 0; v < kV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
     const float* ap = a + p * step;
-#pragma GCC unroll 6
+#pragma GCC unroll 12
     for (int i = 0; i < kM; ++i) {
       const __m512 ai = _mm512_set1_ps(ap[i * row]);
 #pragma GCC unroll 4
       for (int v = 0; v < kV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
     }
-    b += kNrTall;
+    b += kNrPacked;
   };
   if (kPrefetch) {
     UpdatesWithPrefetch(k, prefetch, update);
@@ -181,7 +72,7 @@ void TallKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
     mask[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
   }
   const bool beta0 = beta == 0.0f;
-#pragma GCC unroll 6
+#pragma GCC unroll 12
   for (int i = 0; i < kM; ++i) {
     if (i >= m) break;
     float* ci = c + i * ldc;
@@ -194,56 +85,34 @@ void TallKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
   }
 }
 
-template <int kV, int kM>
-void DispatchTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-                int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  const bool unit = cs_a == 1, pf = HasRows(prefetch);
-  if (unit) {
-    (pf ? TallKernel<true, kV, kM, true> : TallKernel<true, kV, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  } else {
-    (pf ? TallKernel<false, kV, kM, true> : TallKernel<false, kV, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  }
-}
-
-// The vectors of the sliver in use: n <= 16, 32, 48 or 64 columns.
-template <int kM>
-void DispatchTallWidth(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
-                    int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (n > 48) DispatchTall<4, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (n > 32) DispatchTall<3, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (n > 16) DispatchTall<2, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else DispatchTall<1, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-}
-
-}  // namespace
-
-namespace {
-
-// The kernels above, with or without the prefetch hint (without it, the K loop is one plain loop).
-template <int kZ, int kM>
+// The tile for A's layout (contiguous rows, or rows one float apart) with or without the prefetch
+// hint (without it, the K loop is one plain loop).
+template <int kNrPacked, int kV, int kM>
 void Dispatch(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta, const RowPrefetch* prefetch) {
   const bool unit = cs_a == 1, pf = HasRows(prefetch);
   if (unit) {
-    (pf ? Kernel<true, kZ, kM, true> : Kernel<true, kZ, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    (pf ? TileKernel<true, kNrPacked, kV, kM, true> : TileKernel<true, kNrPacked, kV, kM, false>)(
+        k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   } else {
-    (pf ? Kernel<false, kZ, kM, true> : Kernel<false, kZ, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    (pf ? TileKernel<false, kNrPacked, kV, kM, true> : TileKernel<false, kNrPacked, kV, kM, false>)(
+        k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }
 }
 
+// The 6 x 64 tile with the vectors of the sliver in use: n <= 16, 32, 48 or 64 columns.
 template <int kM>
-void DispatchWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
-                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  const bool unit = cs_a == 1, pf = HasRows(prefetch);
-  if (unit) {
-    (pf ? WideKernel<true, kM, true> : WideKernel<true, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  } else {
-    (pf ? WideKernel<false, kM, true> : WideKernel<false, kM, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  }
+void DispatchTallWidth(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
+                       int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  if (n > 48) Dispatch<kNrTall, 4, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (n > 32) Dispatch<kNrTall, 3, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (n > 16) Dispatch<kNrTall, 2, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else Dispatch<kNrTall, 1, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
 }
 
 }  // namespace
 
+// The 6 x 64 tile: wide products with a row-major A (gemm.cc, UseTall).
 void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
   if (m > 4) DispatchTallWidth<6>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
@@ -251,29 +120,33 @@ void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const f
   else DispatchTallWidth<2>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
 }
 
+// The 8 x 48 tile: widths of an odd number of 48-column slivers (11 loads for 24 FMAs).
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (m > 4) DispatchWide<8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else DispatchWide<4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  if (m > 4) Dispatch<kNrWide, 3, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  else Dispatch<kNrWide, 3, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
 }
 
+// The main 12 x 32 tile; a sliver at most 16 columns wide (the remainder of N) computes one
+// vector, where the second would only multiply zero padding.
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta, const RowPrefetch* prefetch) {
   if (m > 8) {
-    if (n <= 16) Dispatch<1, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-    else Dispatch<2, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    if (n <= 16) Dispatch<kNr, 1, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    else Dispatch<kNr, 2, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   } else if (m > 4) {
-    if (n <= 16) Dispatch<1, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-    else Dispatch<2, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    if (n <= 16) Dispatch<kNr, 1, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    else Dispatch<kNr, 2, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   } else {
-    if (n <= 16) Dispatch<1, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-    else Dispatch<2, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    if (n <= 16) Dispatch<kNr, 1, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    else Dispatch<kNr, 2, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }
 }
 
 namespace {
 
-// The narrow kernels' vector type (x86/narrow.inc): 16 lanes.
+// The narrow kernels' vector type (x86/narrow.inc, which defines SgemmNarrow and
+// SgemmNarrowPacked over it): 16 lanes.
 struct NarrowVec {
   using V = __m512;
   using Mask = __mmask16;
@@ -291,19 +164,6 @@ struct NarrowVec {
 }  // namespace
 
 #include "narrow.inc"
-
-// The last r <= 4 columns of a product whose width is 16q + r (for N = 50: 2 columns that would
-// otherwise take a whole 16-lane vector of every rank-1 update), for a row-major A
-// (x86/narrow.inc). A transposed A goes through SgemmNarrowPacked, on the blocks the driver packs.
-void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
-                 float beta, float* c, index_t ldc) {
-  NarrowRowMajor<NarrowVec>(m, r, k, alpha, a, lda, bc, ldbc, beta, c, ldc);
-}
-
-void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
-                       index_t ldbc, float beta, float* c, index_t ldc) {
-  NarrowPacked<NarrowVec>(rows, mr, r, k, alpha, panels, bc, ldbc, beta, c, ldc);
-}
 
 namespace {
 
