@@ -69,6 +69,7 @@ thread_local Scratch t_pack_b;
 thread_local Scratch t_panel_a;
 thread_local Scratch t_partial;
 thread_local Scratch t_narrow;
+thread_local Scratch t_narrow_partial;
 
 inline index_t Min(index_t a, index_t b) { return a < b ? a : b; }
 inline index_t Max(index_t a, index_t b) { return a > b ? a : b; }
@@ -135,26 +136,17 @@ void PackB(const KernelTable& t, bool trans, const float* b, index_t ldb, index_
 // read straight from its data set).
 inline index_t StoredRow(const std::int32_t* a_rows, index_t r) { return a_rows != nullptr ? a_rows[r] : r; }
 
-// Copies the indexed rows a_rows[i0 + i] (cols [p0, p0 + kc)) of a row-major A into one MR x kc
-// panel of contiguous rows, dst[i * kc + p] (rows past `rows` zeroed): what the micro-kernel reads
-// with rs = kc, cs = 1.
-void PackARowsIndexed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
-                      index_t kc, int mr, float* dst) {
+// Copies rows i0 .. i0 + rows - 1 of a row-major op(A) (stored rows StoredRow(a_rows, i0 + i), cols
+// [p0, p0 + kc)) into one MR x kc panel of contiguous rows, dst[i * kc + p] (rows past `rows`
+// zeroed): what the micro-kernel reads with rs = kc, cs = 1. For a minibatch's indexed rows, and
+// for the short last row panel of a row-major A (row by row with memcpy: 100 x 3072 x 50 NN
+// 5% faster than a column-by-column copy into the kernel's other layout).
+void PackARows(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
+               index_t kc, int mr, float* dst) {
   for (index_t i = 0; i < rows; ++i) {
-    std::memcpy(dst + i * kc, a + static_cast<index_t>(a_rows[i0 + i]) * lda + p0, sizeof(float) * static_cast<std::size_t>(kc));
+    std::memcpy(dst + i * kc, a + StoredRow(a_rows, i0 + i) * lda + p0, sizeof(float) * static_cast<std::size_t>(kc));
   }
   for (index_t i = rows; i < mr; ++i) std::memset(dst + i * kc, 0, sizeof(float) * static_cast<std::size_t>(kc));
-}
-
-// Copies rows [i0, i0 + rows) of a row-major A (cols [p0, p0 + kc)) into one zero-padded MR x kc
-// panel laid out as A(i, p) = dst[i + p * mr], what the micro-kernel reads with rs = 1, cs = mr.
-// Used for the short last panel only: full panels of a row-major A are read in place.
-void PackAEdge(const float* a, index_t lda, index_t i0, index_t p0, index_t rows, index_t kc, int mr, float* dst) {
-  for (index_t p = 0; p < kc; ++p) {
-    float* d = dst + p * mr;
-    for (index_t i = 0; i < rows; ++i) d[i] = a[(i0 + i) * lda + p0 + p];
-    for (index_t i = rows; i < mr; ++i) d[i] = 0.0f;
-  }
 }
 
 // Packs rows [i0, i0 + rows) of op(A) = A^T (A stored k x m) into ceil(rows / mr) panels of the
@@ -301,6 +293,14 @@ Status GemmBlock(const GemmArgs& g) {
   float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
   float* panel_a = t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max));
   if (pack_b == nullptr || panel_a == nullptr) return Status::OutOfMemory;
+  // the narrow kernel's lane-wise sums over K blocks, for a row-major A: kNarrowMaxLanes floats
+  // per row and narrow column
+  const index_t narrow_row_floats = static_cast<index_t>(g.narrow_r) * kNarrowMaxLanes;
+  float* narrow_partial = nullptr;
+  if (g.narrow_r > 0 && !g.trans_a) {
+    narrow_partial = t_narrow_partial.Get(static_cast<std::size_t>((g.m + mr) * narrow_row_floats));
+    if (narrow_partial == nullptr) return Status::OutOfMemory;
+  }
 
   for (index_t jc = 0; jc < g.n; jc += nc_step) {
     const index_t nc = Min(nc_step, g.n - jc);
@@ -326,7 +326,7 @@ Status GemmBlock(const GemmArgs& g) {
         RowPrefetch next{};
         for (index_t ir = 0; ir < g.m; ir += mr) {
           const int mb = static_cast<int>(Min(mr, g.m - ir));
-          PackARowsIndexed(g.a, g.lda, g.a_rows, ir, pc, mb, kc, mr, panel_a);
+          PackARows(g.a, g.lda, g.a_rows, ir, pc, mb, kc, mr, panel_a);
           const bool last_panel = ir + mr >= g.m;
           const index_t next_ir = last_panel ? 0 : ir + mr, next_pc = last_panel ? pc + kc_step : pc;
           next.count = 0;
@@ -337,8 +337,8 @@ Status GemmBlock(const GemmArgs& g) {
           }
           sweep(panel_a, kc, 1, ir, mb, &next);
           if (g.narrow_r > 0) {
-            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, panel_a, kc, g.narrow_bc + pc, g.k, beta,
-                           g.c + ir * g.ldc + g.n, g.ldc);
+            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, panel_a, kc, g.narrow_bc + pc, g.k, g.beta,
+                           g.c + ir * g.ldc + g.n, g.ldc, narrow_partial + ir * narrow_row_floats, pc == 0, pc + kc >= g.k);
           }
         }
       } else if (!g.trans_a) {
@@ -348,12 +348,12 @@ Status GemmBlock(const GemmArgs& g) {
           if (mb == mr) {
             sweep(g.a + ir * g.lda + pc, g.lda, 1, ir, mb, nullptr);
           } else {
-            PackAEdge(g.a, g.lda, ir, pc, mb, kc, mr, panel_a);
-            sweep(panel_a, 1, mr, ir, mb, nullptr);
+            PackARows(g.a, g.lda, nullptr, ir, pc, mb, kc, mr, panel_a);
+            sweep(panel_a, kc, 1, ir, mb, nullptr);
           }
           if (g.narrow_r > 0) {
-            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, g.narrow_bc + pc, g.k, beta,
-                           g.c + ir * g.ldc + g.n, g.ldc);
+            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, g.narrow_bc + pc, g.k, g.beta,
+                           g.c + ir * g.ldc + g.n, g.ldc, narrow_partial + ir * narrow_row_floats, pc == 0, pc + kc >= g.k);
           }
         }
       } else {

@@ -34,9 +34,14 @@ using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a,
 
 // The last r <= 4 columns of a product with a row-major A (see x86/narrow.inc); null
 // where an ISA has none. Bc holds the r columns of op(B) one after another, ldbc apart
-// (bc[j * ldbc + p]).
+// (bc[j * ldbc + p]). Called once per K block of k floats, in order: the K blocks' dot products
+// are kept lane by lane in `partial` (m * r * kNarrowMaxLanes floats, 64-byte aligned; `first`:
+// the first block, they start from zero) and only the call for the `last` block reduces them and
+// writes C[i, j] = alpha * sum + beta * C[i, j] (beta == 0: C is not read). A single block is
+// first and last at once.
+constexpr int kNarrowMaxLanes = 16;
 using SgemmNarrow = void (*)(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
-                             index_t ldbc, float beta, float* c, index_t ldc);
+                             index_t ldbc, float beta, float* c, index_t ldc, float* partial, bool first, bool last);
 
 // The same r <= 4 columns for a block of a transposed A already packed for the micro-kernel:
 // `rows` rows of op(A) in ceil(rows / mr) panels of mr rows, panel s at panels + s * k * mr with
@@ -157,7 +162,7 @@ NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx2 {
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
-                 float beta, float* c, index_t ldc);
+                 float beta, float* c, index_t ldc, float* partial, bool first, bool last);
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
                        index_t ldbc, float beta, float* c, index_t ldc);
 }
@@ -168,7 +173,7 @@ void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t co
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
                   int n, float alpha, float beta, const RowPrefetch* prefetch);
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
-                 float beta, float* c, index_t ldc);
+                 float beta, float* c, index_t ldc, float* partial, bool first, bool last);
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
                        index_t ldbc, float beta, float* c, index_t ldc);
 void SgemmSmallN(bool trans_a, index_t m, int n, index_t k, float alpha, const float* a, index_t lda,

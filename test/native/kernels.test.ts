@@ -64,14 +64,18 @@ describe(`kernels on the ${native.isa} path`, () => {
       });
       it(`${op}: narrow widths 16q + r (r <= 4: the AVX-512 and AVX2 narrow-column paths), with alpha, beta and padding`, () => {
         for (const n of [17, 18, 20, 50, 52, 100, 116, 132]) {
-          for (const [m, k] of [[1, 50], [77, 1], [100, 300], [13, 17]]) {
+          // k = 700: three K blocks, whose sums the narrow kernel carries from block to block
+          for (const [m, k] of [[1, 50], [77, 1], [100, 300], [13, 17], [14, 700]]) {
             run(ta, tb, m, n, k, 1, 0);
             run(ta, tb, m, n, k, 0.5, 1, 2);
           }
+          run(ta, tb, 21, n, 700, -1.5, 0.5, 1);
         }
-        const c = new Float32Array(9 * 50).fill(NaN); // beta = 0: C not read, also in the last columns
-        linalg.sgemm(ta, tb, 9, 50, 33, 1, randomArray(9 * 33, rng), ta ? 9 : 33, randomArray(33 * 50, rng), tb ? 33 : 50, 0, c, 50);
-        expect(c.every(Number.isFinite)).toBe(true);
+        for (const k of [33, 700]) {
+          const c = new Float32Array(9 * 50).fill(NaN); // beta = 0: C not read, also in the last columns
+          linalg.sgemm(ta, tb, 9, 50, k, 1, randomArray(9 * k, rng), ta ? 9 : k, randomArray(k * 50, rng), tb ? k : 50, 0, c, 50);
+          expect(c.every(Number.isFinite)).toBe(true);
+        }
       });
       it(`${op}: widths up to 16 on small products (the AVX-512 small-N kernel), every row edge, alpha, beta, padding`, () => {
         for (const n of [1, 10, 15, 16]) {
