@@ -11,7 +11,7 @@
  *
  * Tiles: the ISA's main tile (AVX-512: 12 x 32), or its wide one (8 x 48) for widths of an odd
  * number of 48-column slivers, where the main tile would end in a half-empty sliver (N = 50), or
- * its tall one (6 x 64) for parts at least 512 columns wide with a row-major A.
+ * its tall one (6 x 64) for parts at least 1024 rows high and 512 columns wide with a row-major A.
  * The last 1-4 columns of a narrow product go to a narrow kernel, block by block of A while the
  * block is in L1. Products at most 16 columns wide and too small to split (an output layer) go
  * to the ISA's small-N kernel, one vector per row of C. A's rows may be given as
@@ -238,15 +238,17 @@ Tile ChooseTile(const KernelTable& t, index_t n) {
 }
 
 // The tall tile (e.g. 6 x 64: fewer loads per multiply-add than 12 x 32) in place of the main
-// one, for a part of a product with a row-major A at least 512 columns wide whose last 64-column
-// sliver is more than half full. In-process A/B on this machine's AVX-512 (time, tall / main):
-// NN squares 1024-2048 0.93-0.95 at 1 and 2 threads, NT 1024^2 0.94-0.96, NN 128 x 784 x 512
-// and 128 x 512 x 512 on one thread 0.98-0.99; but 1.01-1.02 for 256 columns per thread (the
-// MLP's products on 2 threads), 1.13 for NT 128 x 512 x 784 on 2 threads (392 columns each) and
-// 1.01 at 1 thread (784 = 12 x 64 + 16: the last sliver a quarter full), and no gain with a
-// transposed A.
-bool UseTall(const KernelTable& t, bool trans_a, const Tile& tile, index_t n_part) {
-  if (t.sgemm_ukr_tall == nullptr || trans_a || tile.ukr != t.sgemm_ukr || n_part < 512) return false;
+// one, for a part of a product with a row-major A at least 1024 rows high and 512 columns wide
+// whose last 64-column sliver is more than half full. In-process A/B on this machine's AVX-512
+// (time, tall / main): NN squares 1024-2048 0.93-0.95 at 1 and 2 threads in one session, 0.99-1.01
+// in a later one; NT 1024^2 0.94-0.96; but 1.01-1.02 for 256 columns per thread (the MLP's
+// products on 2 threads), 1.13 for NT 128 x 512 x 784 on 2 threads (392 columns each) and 1.01 at
+// 1 thread (784 = 12 x 64 + 16: the last sliver a quarter full), no gain with a transposed A, and,
+// measured again, 1.01-1.04 for 128 rows (NN 128 x 784 x 512, 128 x 512 x 512, NT 128 x 512 x 512
+// on one thread: 128 = 21 x 6 + 2 leaves a 2-row panel at a third of the rate, where 12 x 32
+// leaves 8 rows) and 0.99-1.01 for 512^2.
+bool UseTall(const KernelTable& t, bool trans_a, const Tile& tile, index_t m_part, index_t n_part) {
+  if (t.sgemm_ukr_tall == nullptr || trans_a || tile.ukr != t.sgemm_ukr || m_part < 1024 || n_part < 512) return false;
   const index_t rest = n_part % t.nr_tall;
   return rest == 0 || rest > t.nr_tall / 2;
 }
@@ -277,9 +279,9 @@ struct GemmArgs {
   const float* narrow_bc;
 };
 
-// g on the tall tile when UseTall says so for parts n_part columns wide.
-void PreferTall(const KernelTable& t, GemmArgs& g, index_t n_part) {
-  if (UseTall(t, g.trans_a, g.tile, n_part)) g.tile = TallTile(t);
+// g on the tall tile when UseTall says so for parts m_part rows high and n_part columns wide.
+void PreferTall(const KernelTable& t, GemmArgs& g, index_t m_part, index_t n_part) {
+  if (UseTall(t, g.trans_a, g.tile, m_part, n_part)) g.tile = TallTile(t);
 }
 
 // The single-threaded product on one block of the problem (k > 0, alpha != 0).
@@ -497,7 +499,7 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   if (threads <= 0) threads = DefaultNumThreads();
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
   if (parts <= 1) {
-    PreferTall(t, pg.g, n);
+    PreferTall(t, pg.g, m, n);
     return whole(GemmBlockNarrow(pg.g));
   }
 
@@ -519,11 +521,11 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   } else if (cost_k < 1e300) {
     pg.split = Split::K;
   } else {
-    PreferTall(t, pg.g, n);
+    PreferTall(t, pg.g, m, n);
     return whole(GemmBlockNarrow(pg.g));
   }
   // the tile may change (to the tall one): the chunks are cut along the final tile
-  PreferTall(t, pg.g, pg.split == Split::N ? Chunk(n, nr, parts) : n);
+  PreferTall(t, pg.g, pg.split == Split::M ? (m + parts - 1) / parts : m, pg.split == Split::N ? Chunk(n, nr, parts) : n);
   switch (pg.split) {
     case Split::M: pg.chunk = Chunk(m, pg.g.tile.mr, parts); break;
     case Split::N: pg.chunk = Chunk(n, pg.g.tile.nr, parts); break;

@@ -79,8 +79,9 @@ struct KernelTable {
   SgemmUkr sgemm_ukr_wide;
   int mr_wide, nr_wide;
   index_t nc_wide;
-  // A third, taller one (fewer loads per multiply-add) for wide products with a row-major A: per
-  // thread at least 512 columns, the last sliver more than half full. Null where an ISA has none.
+  // A third, taller one (fewer loads per multiply-add) for big products with a row-major A: per
+  // thread at least 1024 rows and 512 columns, the last sliver more than half full. Null where an
+  // ISA has none.
   SgemmUkr sgemm_ukr_tall;
   int mr_tall, nr_tall;
   index_t nc_tall;
