@@ -13,8 +13,8 @@
  * number of 48-column slivers, where the main tile would end in a half-empty sliver (N = 50), or
  * its tall one (6 x 64) for parts at least 1024 rows high and 512 columns wide with a row-major A.
  * The last 1-4 columns of a narrow product go to a narrow kernel, block by block of A while the
- * block is in L1. Products at most 16 columns wide and too small to split (an output layer) go
- * to the ISA's small-N kernel, one vector per row of C. A's rows may be given as
+ * block is in L1. Products at most 16 columns wide (an output layer) go to the ISA's small-N
+ * kernel, one vector per row of C, blocks of rows over the threads. A's rows may be given as
  * indices into a larger matrix (a minibatch of a data set): they are then copied block by block.
  *
  * Threads: a product big enough is split into independent sub-products, one per thread, along
@@ -38,10 +38,14 @@ namespace {
 constexpr std::size_t kAlign = 64;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
 constexpr double kMinFmaPerThread = 1 << 18;
-// Products at most 16 columns wide and too small to split (the output layer of a small net) run
-// through the ISA's small-N kernel. Larger ones gain more from a second thread than from it (MLP
-// output layer, 128 x 512 x 10 on 2 threads, in-process A/B: 2% slower through it).
-constexpr double kMaxSmallNFma = kMinFmaPerThread;
+// Products at most 16 columns wide (output layers) run through the ISA's small-N kernel, which
+// reads A in place even when transposed: on one thread always, and split by rows over threads
+// when A is transposed or C has at least this many rows. In-process A/B against the tiles
+// (time, small-N / tiles): on 1 thread 0.69-0.96 (128 x 512 x 10 NN 0.88, NT 0.87); on 2 threads
+// TN 0.59-0.80 (512 x 128 x 10: the MLP output layer's dW 0.68), NN from 256 rows 0.87-0.94
+// (512 x 784 x 10: 1.07), but NN 128 x 512 x 10 1.54 and 128 x 784 x 16 1.49 against the tiles'
+// K split, where each half of the rows runs at 60% of its single-thread rate.
+constexpr index_t kMinSmallNRowsSplit = 256;
 // A transposed A is packed this many MR-row panels at a time: each of its rows then yields a
 // run of 16 * MR contiguous floats, which the hardware prefetcher follows.
 constexpr index_t kPanelsPerBlock = 16;
@@ -454,15 +458,46 @@ void RunPart(index_t part, void* context) {
   }
 }
 
-// A product at most 16 columns wide on the calling thread: op(B) packed as one 16-wide sliver,
-// then the ISA's small-N kernel.
+// A product at most 16 columns wide: op(B) packed once (by the calling thread) as one 16-wide
+// sliver, then the ISA's small-N kernel on blocks of rows of C, one per part, over the pool. It
+// reads A in place, transposed or not, where the tiles would pack a transposed A.
+struct SmallNJob {
+  const KernelTable* t;
+  bool trans_a;
+  index_t m, n, k;
+  float alpha;
+  const float* a;
+  index_t lda;
+  const std::int32_t* a_rows;
+  const float* bp;
+  float beta;
+  float* c;
+  index_t ldc;
+  index_t chunk;  // rows per part
+  GemmEpilogue epilogue;
+  void* context;
+};
+
+void RunSmallNPart(index_t part, void* context) {
+  const SmallNJob& j = *static_cast<const SmallNJob*>(context);
+  const index_t r0 = part * j.chunk, rows = Min(j.chunk, j.m - r0);
+  // op(A)'s rows r0.. : rows of a row-major A (or of its index), columns of a transposed one
+  const float* a = j.trans_a ? j.a + r0 : j.a_rows != nullptr ? j.a : j.a + r0 * j.lda;
+  const std::int32_t* a_rows = j.trans_a || j.a_rows == nullptr ? j.a_rows : j.a_rows + r0;
+  j.t->sgemm_small_n(j.trans_a, rows, static_cast<int>(j.n), j.k, j.alpha, a, j.lda, a_rows, j.bp, j.beta,
+                     j.c + r0 * j.ldc, j.ldc);
+  if (j.epilogue != nullptr) j.epilogue(part, r0, rows, j.context);
+}
+
 Status SmallNProduct(const KernelTable& t, bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
                      const float* a, index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta,
-                     float* c, index_t ldc) {
+                     float* c, index_t ldc, index_t parts, GemmEpilogue epilogue, void* context) {
   float* bp = t_pack_b.Get(static_cast<std::size_t>(k * 16));
   if (bp == nullptr) return Status::OutOfMemory;
   PackB(t, trans_b, b, ldb, 0, 0, k, n, 16, bp);
-  t.sgemm_small_n(trans_a, m, static_cast<int>(n), k, alpha, a, lda, a_rows, bp, beta, c, ldc);
+  SmallNJob job{&t, trans_a, m, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc, Chunk(m, 8, parts), epilogue, context};
+  parts = (m + job.chunk - 1) / job.chunk;
+  ParallelFor(static_cast<int>(parts), parts, RunSmallNPart, &job);
   return Status::Ok;
 }
 
@@ -490,14 +525,17 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   }
   const KernelTable& t = Table();
   const double fma = static_cast<double>(m) * n * k;
-  if (n <= 16 && fma <= kMaxSmallNFma && t.sgemm_small_n != nullptr) return whole(SmallNProduct(t, trans_a, trans_b, m, n, k, alpha, a, lda, a_rows, b, ldb, beta, c, ldc));
+  if (threads <= 0) threads = DefaultNumThreads();
+  index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
+  if (n <= 16 && t.sgemm_small_n != nullptr && (parts == 1 || trans_a || m >= kMinSmallNRowsSplit)) {
+    parts = Min(parts, (m + 7) / 8);
+    return SmallNProduct(t, trans_a, trans_b, m, n, k, alpha, a, lda, a_rows, b, ldb, beta, c, ldc, parts, epilogue, context);
+  }
   ParallelGemm pg{};
   pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
                   beta, c, ldc, a_rows, 0, nullptr};
   pg.epilogue = epilogue;
   pg.context = context;
-  if (threads <= 0) threads = DefaultNumThreads();
-  index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
   if (parts <= 1) {
     PreferTall(t, pg.g, m, n);
     return whole(GemmBlockNarrow(pg.g));

@@ -110,6 +110,24 @@ describe(`kernels on the ${native.isa} path`, () => {
         linalg.sgemm(ta, tb, 9, 10, 33, 1, randomArray(9 * 33, rng), ta ? 9 : 33, randomArray(33 * 10, rng), tb ? 33 : 10, 0, c, 10);
         expect(c.every(Number.isFinite)).toBe(true);
       });
+      it(`${op}: widths up to 16 on products big enough to split (small-N by blocks of rows, or the tiles), on 1 and 2 threads`, () => {
+        // 263 and 1001 rows: split by rows (a last block of 7 and 1 rows over 8-row groups);
+        // 128 x 2100: the tiles' K split on 2 threads
+        const threads = linalg.getNumThreads();
+        try {
+          for (const t of [1, 2]) {
+            linalg.setNumThreads(t);
+            for (const n of [10, 16]) {
+              for (const [m, k] of [[263, 300], [1001, 100], [128, 2100]]) {
+                run(ta, tb, m, n, k, 1, 0);
+                run(ta, tb, m, n, k, 0.5, 1, 3);
+              }
+            }
+          }
+        } finally {
+          linalg.setNumThreads(threads);
+        }
+      });
       it(`${op}: widths of an odd number of 48-column slivers (the AVX-512 8 x 48 tile), every row edge`, () => {
         for (const n of [33, 47, 48, 49, 50, 51, 129, 144]) {
           for (const m of [1, 4, 5, 8, 9, 17, 100]) {
@@ -569,7 +587,8 @@ describe(`kernels on the ${native.isa} path`, () => {
       // dW = X^T dZ is inn x out with depth n. With a penalty it is split along its rows whenever
       // it has a row tile per thread (the penalty then fused block by block); with 4 rows it has
       // not, and it is split along its depth (n = 2000) or its columns (n = 64, too shallow to split)
-      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20], [2000, 4, 40], [64, 4, 4096], [100, 50, 10]]) {
+      // (600 x 500 x 10: the small-N kernel by blocks of rows)
+      for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [2000, 20, 20], [2000, 4, 40], [64, 4, 4096], [100, 50, 10], [500, 600, 10]]) {
         const x = randomArray(n * inn, rng);
         const w = randomArray(inn * out, rng, 0.5);
         const y = randomArray(n * out, rng).map(Math.abs);
