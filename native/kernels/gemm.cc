@@ -38,14 +38,6 @@ namespace {
 constexpr std::size_t kAlign = 64;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
 constexpr double kMinFmaPerThread = 1 << 18;
-// Products at most 16 columns wide (output layers) run through the ISA's small-N kernel, which
-// reads A in place even when transposed: on one thread always, and split by rows over threads
-// when A is transposed or C has at least this many rows. In-process A/B against the tiles
-// (time, small-N / tiles): on 1 thread 0.69-0.96 (128 x 512 x 10 NN 0.88, NT 0.87); on 2 threads
-// TN 0.59-0.80 (512 x 128 x 10: the MLP output layer's dW 0.68), NN from 256 rows 0.87-0.94
-// (512 x 784 x 10: 1.07), but NN 128 x 512 x 10 1.54 and 128 x 784 x 16 1.49 against the tiles'
-// K split, where each half of the rows runs at 60% of its single-thread rate.
-constexpr index_t kMinSmallNRowsSplit = 256;
 // A transposed A is packed this many MR-row panels at a time: each of its rows then yields a
 // run of 16 * MR contiguous floats, which the hardware prefetcher follows.
 constexpr index_t kPanelsPerBlock = 16;
@@ -458,33 +450,46 @@ void RunPart(index_t part, void* context) {
   }
 }
 
-// A product at most 16 columns wide: op(B) packed once (by the calling thread) as one 16-wide
-// sliver, then the ISA's small-N kernel on blocks of rows of C, one per part, over the pool. It
-// reads A in place, transposed or not, where the tiles would pack a transposed A.
+// A product at most 16 columns wide (an output layer): the ISA's small-N kernel on blocks of rows
+// of C, one per part, over the pool, each part packing op(B) as one 16-wide sliver for itself (B,
+// read-only and small, is in every core's cache; one copy packed by the calling thread had to
+// travel to the others: 128 x 512 x 10 on 2 threads took 1.5x the tiles' time that way). It reads
+// A in place, transposed or not, where the tiles pack a transposed A. In-process A/B against the
+// tiles (time, small-N / tiles), 1 and 2 threads: 128 x 512 x 10 NN (the MLP output layer)
+// 0.84 / 0.72, its dW 512 x 128 x 10 TN 0.71 / 0.68, 3072 x 100 x 10 TN 0.88 / 0.86,
+// 1000 x 3072 x 10 NN 0.68 / 0.64, 128 x 784 x 16 NN 0.95 / 0.98, 256 x 256 x 13 NT 0.95 / 0.97.
 struct SmallNJob {
   const KernelTable* t;
-  bool trans_a;
+  bool trans_a, trans_b;
   index_t m, n, k;
   float alpha;
   const float* a;
   index_t lda;
   const std::int32_t* a_rows;
-  const float* bp;
+  const float* b;
+  index_t ldb;
   float beta;
   float* c;
   index_t ldc;
   index_t chunk;  // rows per part
   GemmEpilogue epilogue;
   void* context;
+  Status status[64];
 };
 
 void RunSmallNPart(index_t part, void* context) {
-  const SmallNJob& j = *static_cast<const SmallNJob*>(context);
+  SmallNJob& j = *static_cast<SmallNJob*>(context);
+  float* bp = t_pack_b.Get(static_cast<std::size_t>(j.k * 16));
+  if (bp == nullptr) {
+    j.status[part] = Status::OutOfMemory;
+    return;
+  }
+  PackB(*j.t, j.trans_b, j.b, j.ldb, 0, 0, j.k, j.n, 16, bp);
   const index_t r0 = part * j.chunk, rows = Min(j.chunk, j.m - r0);
   // op(A)'s rows r0.. : rows of a row-major A (or of its index), columns of a transposed one
   const float* a = j.trans_a ? j.a + r0 : j.a_rows != nullptr ? j.a : j.a + r0 * j.lda;
   const std::int32_t* a_rows = j.trans_a || j.a_rows == nullptr ? j.a_rows : j.a_rows + r0;
-  j.t->sgemm_small_n(j.trans_a, rows, static_cast<int>(j.n), j.k, j.alpha, a, j.lda, a_rows, j.bp, j.beta,
+  j.t->sgemm_small_n(j.trans_a, rows, static_cast<int>(j.n), j.k, j.alpha, a, j.lda, a_rows, bp, j.beta,
                      j.c + r0 * j.ldc, j.ldc);
   if (j.epilogue != nullptr) j.epilogue(part, r0, rows, j.context);
 }
@@ -492,12 +497,13 @@ void RunSmallNPart(index_t part, void* context) {
 Status SmallNProduct(const KernelTable& t, bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
                      const float* a, index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta,
                      float* c, index_t ldc, index_t parts, GemmEpilogue epilogue, void* context) {
-  float* bp = t_pack_b.Get(static_cast<std::size_t>(k * 16));
-  if (bp == nullptr) return Status::OutOfMemory;
-  PackB(t, trans_b, b, ldb, 0, 0, k, n, 16, bp);
-  SmallNJob job{&t, trans_a, m, n, k, alpha, a, lda, a_rows, bp, beta, c, ldc, Chunk(m, 8, parts), epilogue, context};
+  SmallNJob job{&t, trans_a, trans_b, m, n, k, alpha, a, lda, a_rows, b, ldb, beta, c, ldc, Chunk(m, 8, parts),
+                epilogue, context, {}};
   parts = (m + job.chunk - 1) / job.chunk;
   ParallelFor(static_cast<int>(parts), parts, RunSmallNPart, &job);
+  for (index_t p = 0; p < parts; ++p) {
+    if (job.status[p] != Status::Ok) return job.status[p];
+  }
   return Status::Ok;
 }
 
@@ -527,7 +533,7 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   const double fma = static_cast<double>(m) * n * k;
   if (threads <= 0) threads = DefaultNumThreads();
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
-  if (n <= 16 && t.sgemm_small_n != nullptr && (parts == 1 || trans_a || m >= kMinSmallNRowsSplit)) {
+  if (n <= 16 && t.sgemm_small_n != nullptr) {
     parts = Min(parts, (m + 7) / 8);
     return SmallNProduct(t, trans_a, trans_b, m, n, k, alpha, a, lda, a_rows, b, ldb, beta, c, ldc, parts, epilogue, context);
   }

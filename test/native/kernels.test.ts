@@ -110,9 +110,8 @@ describe(`kernels on the ${native.isa} path`, () => {
         linalg.sgemm(ta, tb, 9, 10, 33, 1, randomArray(9 * 33, rng), ta ? 9 : 33, randomArray(33 * 10, rng), tb ? 33 : 10, 0, c, 10);
         expect(c.every(Number.isFinite)).toBe(true);
       });
-      it(`${op}: widths up to 16 on products big enough to split (small-N by blocks of rows, or the tiles), on 1 and 2 threads`, () => {
-        // 263 and 1001 rows: split by rows (a last block of 7 and 1 rows over 8-row groups);
-        // 128 x 2100: the tiles' K split on 2 threads
+      it(`${op}: widths up to 16 on products big enough to split (the small-N kernel by blocks of rows), on 1 and 2 threads`, () => {
+        // 263 and 1001 rows: blocks ending in 7 and 1 rows past the 8-row groups; 128 x 2100: deep
         const threads = linalg.getNumThreads();
         try {
           for (const t of [1, 2]) {
