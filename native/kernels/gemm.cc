@@ -38,6 +38,8 @@ namespace {
 constexpr std::size_t kAlign = 64;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
 constexpr double kMinFmaPerThread = 1 << 18;
+// The small-N kernel runs through K this deep at a time (its packed B: 128 KiB).
+constexpr index_t kSmallNDepthBlock = 2048;
 // A transposed A is packed this many MR-row panels at a time: each of its rows then yields a
 // run of 16 * MR contiguous floats, which the hardware prefetcher follows.
 constexpr index_t kPanelsPerBlock = 16;
@@ -479,18 +481,32 @@ struct SmallNJob {
 
 void RunSmallNPart(index_t part, void* context) {
   SmallNJob& j = *static_cast<SmallNJob*>(context);
-  float* bp = t_pack_b.Get(static_cast<std::size_t>(j.k * 16));
+  const index_t kb_max = Min(kSmallNDepthBlock, j.k);
+  float* bp = t_pack_b.Get(static_cast<std::size_t>(kb_max * 16));
   if (bp == nullptr) {
     j.status[part] = Status::OutOfMemory;
     return;
   }
-  PackB(*j.t, j.trans_b, j.b, j.ldb, 0, 0, j.k, j.n, 16, bp);
   const index_t r0 = part * j.chunk, rows = Min(j.chunk, j.m - r0);
-  // op(A)'s rows r0.. : rows of a row-major A (or of its index), columns of a transposed one
-  const float* a = j.trans_a ? j.a + r0 : j.a_rows != nullptr ? j.a : j.a + r0 * j.lda;
-  const std::int32_t* a_rows = j.trans_a || j.a_rows == nullptr ? j.a_rows : j.a_rows + r0;
-  j.t->sgemm_small_n(j.trans_a, rows, static_cast<int>(j.n), j.k, j.alpha, a, j.lda, a_rows, bp, j.beta,
-                     j.c + r0 * j.ldc, j.ldc);
+  float* c = j.c + r0 * j.ldc;
+  // K in blocks (the packed B stays small however deep the product), later ones accumulating
+  for (index_t p0 = 0; p0 < j.k; p0 += kSmallNDepthBlock) {
+    const index_t kb = Min(kSmallNDepthBlock, j.k - p0);
+    PackB(*j.t, j.trans_b, j.b, j.ldb, p0, 0, kb, j.n, 16, bp);
+    // op(A)[r0 :, p0 :]: rows of a row-major A (or of its index) from column p0, or columns of a
+    // transposed one from its row p0 (or from index entry p0)
+    const float* a;
+    const std::int32_t* a_rows = j.a_rows;
+    if (!j.trans_a) {
+      a = (j.a_rows != nullptr ? j.a : j.a + r0 * j.lda) + p0;
+      if (a_rows != nullptr) a_rows += r0;
+    } else {
+      a = j.a + r0 + (j.a_rows != nullptr ? 0 : p0 * j.lda);
+      if (a_rows != nullptr) a_rows += p0;
+    }
+    j.t->sgemm_small_n(j.trans_a, rows, static_cast<int>(j.n), kb, j.alpha, a, j.lda, a_rows, bp,
+                       p0 == 0 ? j.beta : 1.0f, c, j.ldc);
+  }
   if (j.epilogue != nullptr) j.epilogue(part, r0, rows, j.context);
 }
 
