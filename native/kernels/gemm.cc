@@ -40,6 +40,9 @@ constexpr std::size_t kAlign = 64;
 constexpr double kMinFmaPerThread = 1 << 18;
 // The small-N kernel runs through K this deep at a time (its packed B: 128 KiB).
 constexpr index_t kSmallNDepthBlock = 2048;
+// At most this many floats of narrow-kernel sums carried across K blocks per thread (4 MiB: C up
+// to 16k rows with 4 narrow columns); taller parts reduce each block into C.
+constexpr index_t kMaxNarrowCarry = 1 << 20;
 // A transposed A is packed this many MR-row panels at a time: each of its rows then yields a
 // run of 16 * MR contiguous floats, which the hardware prefetcher follows.
 constexpr index_t kPanelsPerBlock = 16;
@@ -293,14 +296,27 @@ Status GemmBlock(const GemmArgs& g) {
   float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
   float* panel_a = t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max));
   if (pack_b == nullptr || panel_a == nullptr) return Status::OutOfMemory;
-  // the narrow kernel's lane-wise sums over K blocks, for a row-major A: kNarrowMaxLanes floats
-  // per row and narrow column
+  // The narrow kernel's lane-wise sums (row-major A): kNarrowMaxLanes floats per row and narrow
+  // column, carried from K block to K block for every row of C when there are several blocks
+  // and they fit in kMaxNarrowCarry floats; otherwise each block's sums are reduced into C (one
+  // MR-row panel's worth of scratch).
   const index_t narrow_row_floats = static_cast<index_t>(g.narrow_r) * kNarrowMaxLanes;
+  const bool narrow_carry = g.k > kc_step && (g.m + mr) * narrow_row_floats <= kMaxNarrowCarry;
   float* narrow_partial = nullptr;
   if (g.narrow_r > 0 && !g.trans_a) {
-    narrow_partial = t_narrow_partial.Get(static_cast<std::size_t>((g.m + mr) * narrow_row_floats));
+    narrow_partial = t_narrow_partial.Get(static_cast<std::size_t>((narrow_carry ? g.m + mr : mr) * narrow_row_floats));
     if (narrow_partial == nullptr) return Status::OutOfMemory;
   }
+  // the narrow columns of one MR-row panel (rows ir..) of the K block at pc, kc deep
+  const auto narrow = [&](index_t ir, int mb, index_t pc, index_t kc, float beta, const float* a, index_t lda) {
+    if (narrow_carry) {
+      t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, a, lda, g.narrow_bc + pc, g.k, g.beta, g.c + ir * g.ldc + g.n, g.ldc,
+                     narrow_partial + ir * narrow_row_floats, pc == 0, pc + kc >= g.k);
+    } else {
+      t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, a, lda, g.narrow_bc + pc, g.k, beta, g.c + ir * g.ldc + g.n, g.ldc,
+                     narrow_partial, true, true);
+    }
+  };
 
   for (index_t jc = 0; jc < g.n; jc += nc_step) {
     const index_t nc = Min(nc_step, g.n - jc);
@@ -336,10 +352,7 @@ Status GemmBlock(const GemmArgs& g) {
             for (int r = 0; r < next.count; ++r) next.rows[r] = g.a + static_cast<index_t>(g.a_rows[next_ir + r]) * g.lda + next_pc;
           }
           sweep(panel_a, kc, 1, ir, mb, &next);
-          if (g.narrow_r > 0) {
-            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, panel_a, kc, g.narrow_bc + pc, g.k, g.beta,
-                           g.c + ir * g.ldc + g.n, g.ldc, narrow_partial + ir * narrow_row_floats, pc == 0, pc + kc >= g.k);
-          }
+          if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, panel_a, kc);
         }
       } else if (!g.trans_a) {
         // Row-major A is read in place (op(A)(i, p) = A[i * lda + p]); only a short last panel is copied.
@@ -351,10 +364,7 @@ Status GemmBlock(const GemmArgs& g) {
             PackARows(g.a, g.lda, nullptr, ir, pc, mb, kc, mr, panel_a);
             sweep(panel_a, kc, 1, ir, mb, nullptr);
           }
-          if (g.narrow_r > 0) {
-            t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, g.a + ir * g.lda + pc, g.lda, g.narrow_bc + pc, g.k, g.beta,
-                           g.c + ir * g.ldc + g.n, g.ldc, narrow_partial + ir * narrow_row_floats, pc == 0, pc + kc >= g.k);
-          }
+          if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, g.a + ir * g.lda + pc, g.lda);
         }
       } else {
         const index_t block_rows = kPanelsPerBlock * mr;
