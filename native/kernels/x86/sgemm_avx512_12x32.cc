@@ -158,6 +158,8 @@ struct NarrowVec {
   static V Set1(float x) { return _mm512_set1_ps(x); }
   static V Fmadd(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static float Sum(V v) { return _mm512_reduce_add_ps(v); }
+  static V SetHalves(float x, float y) { return _mm512_insertf32x8(_mm512_set1_ps(x), _mm256_set1_ps(y), 1); }
+  static V FoldHalves(V v) { return _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E)); }
   static void Store(float* p, V v) { _mm512_store_ps(p, v); }
 };
 
