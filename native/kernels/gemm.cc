@@ -38,8 +38,10 @@ namespace {
 constexpr std::size_t kAlign = 64;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
 constexpr double kMinFmaPerThread = 1 << 18;
-// The small-N kernel runs through K this deep at a time (its packed B: 128 KiB).
+// The small-N kernel runs through K this deep at a time (its packed B: 128 KiB), and its rows
+// are split over threads in multiples of its row group.
 constexpr index_t kSmallNDepthBlock = 2048;
+constexpr index_t kSmallNRows = 8;
 // At most this many floats of narrow-kernel sums carried across K blocks per thread (4 MiB: C up
 // to 16k rows with 4 narrow columns); taller parts reduce each block into C.
 constexpr index_t kMaxNarrowCarry = 1 << 20;
@@ -412,10 +414,52 @@ Status GemmBlockNarrow(const GemmArgs& g) {
 
 enum class Split { M, N, K };
 
+// g restricted to op(A)'s rows (C's rows) from r0 on: the rows of a row-major A (or of its index),
+// the columns of a transposed one.
+void ShiftRows(GemmArgs& g, index_t r0) {
+  if (g.trans_a) g.a += r0;
+  else if (g.a_rows != nullptr) g.a_rows += r0;
+  else g.a += r0 * g.lda;
+  g.c += r0 * g.ldc;
+}
+
+// g restricted to the depth from p0 on: op(A)'s columns (a transposed A's rows, or its index
+// entries) and op(B)'s rows.
+void ShiftDepth(GemmArgs& g, index_t p0) {
+  if (!g.trans_a) g.a += p0;
+  else if (g.a_rows != nullptr) g.a_rows += p0;
+  else g.a += p0 * g.lda;
+  g.b += g.trans_b ? p0 : p0 * g.ldb;
+}
+
+// A product at most 16 columns wide (an output layer) on one thread, through the ISA's small-N
+// kernel, K in blocks of kSmallNDepthBlock (later ones accumulating). The driver splits such
+// products by blocks of rows; each part packs op(B) as one 16-wide sliver for itself (B,
+// read-only and small, is in every core's cache; one copy packed by the calling thread had to
+// travel to the others: 128 x 512 x 10 on 2 threads took 1.5x the tiles' time that way). The
+// kernel reads A in place, transposed or not, where the tiles pack a transposed A. In-process A/B
+// against the tiles (time, small-N / tiles), 1 and 2 threads: 128 x 512 x 10 NN (the MLP output
+// layer) 0.84 / 0.72, its dW 512 x 128 x 10 TN 0.71 / 0.68, 3072 x 100 x 10 TN 0.88 / 0.86,
+// 1000 x 3072 x 10 NN 0.68 / 0.64, 128 x 784 x 16 NN 0.95 / 0.98, 256 x 256 x 13 NT 0.95 / 0.97.
+Status SmallNBlock(const GemmArgs& g) {
+  const KernelTable& t = Table();
+  float* bp = t_pack_b.Get(static_cast<std::size_t>(Min(kSmallNDepthBlock, g.k) * 16));
+  if (bp == nullptr) return Status::OutOfMemory;
+  for (index_t p0 = 0; p0 < g.k; p0 += kSmallNDepthBlock) {
+    GemmArgs d = g;
+    ShiftDepth(d, p0);
+    d.k = Min(kSmallNDepthBlock, g.k - p0);
+    PackB(t, d.trans_b, d.b, d.ldb, 0, 0, d.k, d.n, 16, bp);
+    t.sgemm_small_n(d.trans_a, d.m, static_cast<int>(d.n), d.k, d.alpha, d.a, d.lda, d.a_rows, bp,
+                    p0 == 0 ? g.beta : 1.0f, d.c, d.ldc);
+  }
+  return Status::Ok;
+}
+
 struct ParallelGemm {
+  bool small_n;  // through SmallNBlock (split by rows only), else GemmBlockNarrow
   GemmArgs g;
   Split split;
-  index_t parts;
   index_t chunk;       // rows, columns or depth per part (a multiple of MR, NR or 1)
   float** partials;    // K split: part p > 0 writes an m x n partial product here
   GemmEpilogue epilogue;
@@ -430,10 +474,7 @@ void RunPart(index_t part, void* context) {
   switch (pg.split) {
     case Split::M: {
       g.m = Min(pg.chunk, pg.g.m - lo);
-      if (pg.g.trans_a) g.a = pg.g.a + lo;
-      else if (pg.g.a_rows != nullptr) g.a_rows = pg.g.a_rows + lo;
-      else g.a = pg.g.a + lo * pg.g.lda;
-      g.c = pg.g.c + lo * pg.g.ldc;
+      ShiftRows(g, lo);
       break;
     }
     case Split::N: {
@@ -444,10 +485,7 @@ void RunPart(index_t part, void* context) {
     }
     case Split::K: {
       g.k = Min(pg.chunk, pg.g.k - lo);
-      if (!pg.g.trans_a) g.a = pg.g.a + lo;
-      else if (pg.g.a_rows != nullptr) g.a_rows = pg.g.a_rows + lo;
-      else g.a = pg.g.a + lo * pg.g.lda;
-      g.b = pg.g.trans_b ? pg.g.b + lo : pg.g.b + lo * pg.g.ldb;
+      ShiftDepth(g, lo);
       if (part > 0) {
         g.c = pg.partials[part];
         g.ldc = pg.g.n;
@@ -456,81 +494,44 @@ void RunPart(index_t part, void* context) {
       break;
     }
   }
-  pg.status[part] = GemmBlockNarrow(g);
+  pg.status[part] = pg.small_n ? SmallNBlock(g) : GemmBlockNarrow(g);
   if (pg.epilogue != nullptr && pg.split == Split::M && pg.status[part] == Status::Ok) {
     pg.epilogue(part, lo, g.m, pg.context);
   }
 }
 
-// A product at most 16 columns wide (an output layer): the ISA's small-N kernel on blocks of rows
-// of C, one per part, over the pool, each part packing op(B) as one 16-wide sliver for itself (B,
-// read-only and small, is in every core's cache; one copy packed by the calling thread had to
-// travel to the others: 128 x 512 x 10 on 2 threads took 1.5x the tiles' time that way). It reads
-// A in place, transposed or not, where the tiles pack a transposed A. In-process A/B against the
-// tiles (time, small-N / tiles), 1 and 2 threads: 128 x 512 x 10 NN (the MLP output layer)
-// 0.84 / 0.72, its dW 512 x 128 x 10 TN 0.71 / 0.68, 3072 x 100 x 10 TN 0.88 / 0.86,
-// 1000 x 3072 x 10 NN 0.68 / 0.64, 128 x 784 x 16 NN 0.95 / 0.98, 256 x 256 x 13 NT 0.95 / 0.97.
-struct SmallNJob {
-  const KernelTable* t;
-  bool trans_a, trans_b;
-  index_t m, n, k;
-  float alpha;
-  const float* a;
-  index_t lda;
-  const std::int32_t* a_rows;
-  const float* b;
-  index_t ldb;
-  float beta;
-  float* c;
-  index_t ldc;
-  index_t chunk;  // rows per part
-  GemmEpilogue epilogue;
-  void* context;
-  Status status[64];
-};
-
-void RunSmallNPart(index_t part, void* context) {
-  SmallNJob& j = *static_cast<SmallNJob*>(context);
-  const index_t kb_max = Min(kSmallNDepthBlock, j.k);
-  float* bp = t_pack_b.Get(static_cast<std::size_t>(kb_max * 16));
-  if (bp == nullptr) {
-    j.status[part] = Status::OutOfMemory;
-    return;
+// Picks pg's split into `parts` (M, N or K) and its chunk, moving it to the tall tile where that
+// applies; false when none fits (the product then runs on one thread).
+bool ChooseSplit(const KernelTable& t, ParallelGemm& pg, index_t parts) {
+  const index_t m = pg.g.m, n = pg.g.n, k = pg.g.k;
+  // Choose the split that duplicates the least: along M every part packs all of B (k * n);
+  // along N every part reads all of A (m * k); along K the partial products cost m * n each.
+  // With an epilogue, M whenever it can: the epilogue then runs on each part's rows while they are
+  // in that core's cache, and those rows are the ones the element-split passes that follow (the
+  // optimizer's update) give the same core. (MLP 784-512-512-10 on 2 threads, dW with an L2
+  // penalty: N split then a penalty pass, 2.17 ms per iteration; M split, 2.09 ms.)
+  const index_t mr = pg.g.tile.mr, nr = pg.g.tile.nr;
+  const index_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
+  const double cost_m = m_tiles >= parts ? (pg.epilogue != nullptr ? 0.0 : static_cast<double>(k) * n * parts) : 1e300;
+  const double cost_n = n_tiles >= parts ? 0.5 * static_cast<double>(m) * k * parts : 1e300;
+  const double cost_k = k >= 64 * parts ? 2.0 * static_cast<double>(m) * n * parts : 1e300;
+  if (cost_m <= cost_n && cost_m <= cost_k) {
+    pg.split = Split::M;
+  } else if (cost_n <= cost_k) {
+    pg.split = Split::N;
+  } else if (cost_k < 1e300) {
+    pg.split = Split::K;
+  } else {
+    return false;
   }
-  const index_t r0 = part * j.chunk, rows = Min(j.chunk, j.m - r0);
-  float* c = j.c + r0 * j.ldc;
-  // K in blocks (the packed B stays small however deep the product), later ones accumulating
-  for (index_t p0 = 0; p0 < j.k; p0 += kSmallNDepthBlock) {
-    const index_t kb = Min(kSmallNDepthBlock, j.k - p0);
-    PackB(*j.t, j.trans_b, j.b, j.ldb, p0, 0, kb, j.n, 16, bp);
-    // op(A)[r0 :, p0 :]: rows of a row-major A (or of its index) from column p0, or columns of a
-    // transposed one from its row p0 (or from index entry p0)
-    const float* a;
-    const std::int32_t* a_rows = j.a_rows;
-    if (!j.trans_a) {
-      a = (j.a_rows != nullptr ? j.a : j.a + r0 * j.lda) + p0;
-      if (a_rows != nullptr) a_rows += r0;
-    } else {
-      a = j.a + r0 + (j.a_rows != nullptr ? 0 : p0 * j.lda);
-      if (a_rows != nullptr) a_rows += p0;
-    }
-    j.t->sgemm_small_n(j.trans_a, rows, static_cast<int>(j.n), kb, j.alpha, a, j.lda, a_rows, bp,
-                       p0 == 0 ? j.beta : 1.0f, c, j.ldc);
+  // the tile may change (to the tall one): the chunks are cut along the final tile
+  PreferTall(t, pg.g, pg.split == Split::M ? (m + parts - 1) / parts : m, pg.split == Split::N ? Chunk(n, nr, parts) : n);
+  switch (pg.split) {
+    case Split::M: pg.chunk = Chunk(m, pg.g.tile.mr, parts); break;
+    case Split::N: pg.chunk = Chunk(n, pg.g.tile.nr, parts); break;
+    case Split::K: pg.chunk = (k + parts - 1) / parts; break;
   }
-  if (j.epilogue != nullptr) j.epilogue(part, r0, rows, j.context);
-}
-
-Status SmallNProduct(const KernelTable& t, bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha,
-                     const float* a, index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta,
-                     float* c, index_t ldc, index_t parts, GemmEpilogue epilogue, void* context) {
-  SmallNJob job{&t, trans_a, trans_b, m, n, k, alpha, a, lda, a_rows, b, ldb, beta, c, ldc, Chunk(m, 8, parts),
-                epilogue, context, {}};
-  parts = (m + job.chunk - 1) / job.chunk;
-  ParallelFor(static_cast<int>(parts), parts, RunSmallNPart, &job);
-  for (index_t p = 0; p < parts; ++p) {
-    if (job.status[p] != Status::Ok) return job.status[p];
-  }
-  return Status::Ok;
+  return true;
 }
 
 }  // namespace
@@ -559,51 +560,28 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   const double fma = static_cast<double>(m) * n * k;
   if (threads <= 0) threads = DefaultNumThreads();
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
-  if (n <= 16 && t.sgemm_small_n != nullptr) {
-    parts = Min(parts, (m + 7) / 8);
-    return SmallNProduct(t, trans_a, trans_b, m, n, k, alpha, a, lda, a_rows, b, ldb, beta, c, ldc, parts, epilogue, context);
-  }
   ParallelGemm pg{};
+  pg.small_n = n <= 16 && t.sgemm_small_n != nullptr;
   pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
                   beta, c, ldc, a_rows, 0, nullptr};
   pg.epilogue = epilogue;
   pg.context = context;
+  if (pg.small_n) parts = Min(parts, (m + kSmallNRows - 1) / kSmallNRows);
   if (parts <= 1) {
+    if (pg.small_n) return whole(SmallNBlock(pg.g));
+    PreferTall(t, pg.g, m, n);
+    return whole(GemmBlockNarrow(pg.g));
+  }
+  if (pg.small_n) {
+    pg.split = Split::M;
+    pg.chunk = Chunk(m, kSmallNRows, parts);
+  } else if (!ChooseSplit(t, pg, parts)) {
     PreferTall(t, pg.g, m, n);
     return whole(GemmBlockNarrow(pg.g));
   }
 
-  // Choose the split that duplicates the least: along M every part packs all of B (k * n);
-  // along N every part reads all of A (m * k); along K the partial products cost m * n each.
-  // With an epilogue, M whenever it can: the epilogue then runs on each part's rows while they are
-  // in that core's cache, and those rows are the ones the element-split passes that follow (the
-  // optimizer's update) give the same core. (MLP 784-512-512-10 on 2 threads, dW with an L2
-  // penalty: N split then a penalty pass, 2.17 ms per iteration; M split, 2.09 ms.)
-  const index_t mr = pg.g.tile.mr, nr = pg.g.tile.nr;
-  const index_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
-  const double cost_m = m_tiles >= parts ? (epilogue != nullptr ? 0.0 : static_cast<double>(k) * n * parts) : 1e300;
-  const double cost_n = n_tiles >= parts ? 0.5 * static_cast<double>(m) * k * parts : 1e300;
-  const double cost_k = k >= 64 * parts ? 2.0 * static_cast<double>(m) * n * parts : 1e300;
-  if (cost_m <= cost_n && cost_m <= cost_k) {
-    pg.split = Split::M;
-  } else if (cost_n <= cost_k) {
-    pg.split = Split::N;
-  } else if (cost_k < 1e300) {
-    pg.split = Split::K;
-  } else {
-    PreferTall(t, pg.g, m, n);
-    return whole(GemmBlockNarrow(pg.g));
-  }
-  // the tile may change (to the tall one): the chunks are cut along the final tile
-  PreferTall(t, pg.g, pg.split == Split::M ? (m + parts - 1) / parts : m, pg.split == Split::N ? Chunk(n, nr, parts) : n);
-  switch (pg.split) {
-    case Split::M: pg.chunk = Chunk(m, pg.g.tile.mr, parts); break;
-    case Split::N: pg.chunk = Chunk(n, pg.g.tile.nr, parts); break;
-    case Split::K: pg.chunk = (k + parts - 1) / parts; break;
-  }
   const index_t extent = pg.split == Split::M ? m : pg.split == Split::N ? n : k;
   parts = (extent + pg.chunk - 1) / pg.chunk;
-  pg.parts = parts;
 
   float* partials[64] = {};
   if (pg.split == Split::K) {
