@@ -12,10 +12,11 @@
 namespace nn::kernels {
 namespace {
 
-// An elementwise kernel over n floats.
+// An elementwise kernel over n floats, cut at multiples of kPenaltyBlock (the penalty's float
+// sums then do not depend on the split).
 template <typename Body>
 index_t ParallelElements(index_t n, int threads, Body body) {
-  return ParallelRange(n, 1, 512, threads, body);
+  return ParallelRange(n, 1, kPenaltyBlock, threads, body);
 }
 
 }  // namespace

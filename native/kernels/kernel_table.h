@@ -29,6 +29,11 @@ struct RowPrefetch {
   int count;                    // rows in use (1..kMaxRows; 0: nothing to fetch)
   index_t length;               // floats of each row to fetch
 };
+// The penalty kernel sums |w| and w^2 in float over blocks of this many weights, counted from
+// the start of its range, then in double. Callers that split a buffer over threads cut it at
+// multiples of it (api.cc), so the float blocks, and the value, do not depend on the split.
+constexpr index_t kPenaltyBlock = 512;
+
 using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
                           index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 

@@ -26,8 +26,8 @@ int HardwareThreads();
 
 // Work over flat buffers is split into chunks of at least kMinChunk floats (128 KB), one task per
 // thread. `unit` floats make one item (1 for elementwise kernels, a row for GatherRows) and chunk
-// boundaries fall on multiples of `align` items (512 for Penalty, so its float blocks are the same
-// whatever the split).
+// boundaries fall on multiples of `align` items (kPenaltyBlock for Penalty, so its float blocks
+// are the same whatever the split).
 constexpr index_t kMinChunk = 1 << 15;
 constexpr index_t kMaxParallelTasks = 64;
 

@@ -491,7 +491,7 @@ describe(`kernels on the ${native.isa} path`, () => {
           const want = Math.fround(l1) * w.reduce((a, v) => a + Math.abs(v), 0) + 0.5 * Math.fround(l2) * w.reduce((a, v) => a + v * v, 0);
           const wantGrad = Array.from(w, (v) => l1 * Math.sign(v) + l2 * v);
           const grad = new Float32Array(n);
-          // blocks of 1024 summed in float, then in double: relative error well under 1e-6
+          // blocks of 512 summed in float, then in double: relative error well under 1e-6
           expect(Math.abs(native.penalty(w, n, l1, l2, grad, false) - want)).toBeLessThanOrEqual(1e-6 * Math.abs(want) + 1e-12);
           expect(Math.abs(native.penalty(w, n, l1, l2, null, false) - want)).toBeLessThanOrEqual(1e-6 * Math.abs(want) + 1e-12);
           expect(maxError(grad, wantGrad)).toBeLessThan(1e-6);
@@ -499,6 +499,18 @@ describe(`kernels on the ${native.isa} path`, () => {
           native.penalty(w, n, l1, l2, acc, true);
           expect(maxError(acc, wantGrad.map((g) => g + 1))).toBeLessThan(1e-6);
         }
+      }
+    });
+
+    it('penalty: the same value on 1 and 2 threads (the split falls between float blocks)', () => {
+      // 66048 floats on 2 threads: half is 33024 = 129 x 256, so the split must move its cut to a
+      // multiple of 512 (33280), where the blocks summed in float are cut whatever the split, or
+      // the value moves at float precision (~1e-8 relative). Only the order of the blocks' double
+      // additions may differ: 1e-12 allows that.
+      const w = randomArray(66048, rng);
+      for (const [l1, l2] of [[0.3, 0.2], [0, 0.7]]) {
+        const one = native.penalty(w, w.length, l1, l2, null, false, 1);
+        expect(Math.abs(native.penalty(w, w.length, l1, l2, null, false, 2) - one)).toBeLessThanOrEqual(1e-12 * one);
       }
     });
 
