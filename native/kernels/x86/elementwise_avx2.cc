@@ -108,53 +108,143 @@ void ReluBackward(const float* y, const float* dy, float* dx, index_t n) {
   for (; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
+namespace {
+
+// Transposes 8 vectors of 8 lanes in place: afterwards v[i] lane j holds what v[j] lane i held.
+inline void Transpose8(__m256 (&v)[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(v[i], v[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(v[i], v[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    v[i] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x20);
+    v[i + 4] = _mm256_permute2f128_ps(u[i], u[i + 4], 0x31);
+  }
+}
+
+// One row: its loss log(sum exp(s - max)) - (s[y] - max), and its gradient (softmax - onehot) / n
+// into d when d is not null (d may be s: each lane is read before it is written).
+inline double SoftmaxRow(const float* s, std::int32_t y, index_t c, float inv_n, float* d) {
+  const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
+  // 1) row max (masked tail lanes read as -inf; a NaN anywhere makes the max NaN)
+  __m256 vmax = neg_inf;
+  bool has_nan = false;
+  index_t j = 0;
+  for (; j + 8 <= c; j += 8) {
+    const __m256 v = _mm256_loadu_ps(s + j);
+    has_nan |= _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0;
+    vmax = _mm256_max_ps(vmax, v);
+  }
+  if (j < c) {
+    const __m256i mask = TailMask(c - j);
+    const __m256 v = _mm256_blendv_ps(neg_inf, _mm256_maskload_ps(s + j, mask), _mm256_castsi256_ps(mask));
+    has_nan |= _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0;
+    vmax = _mm256_max_ps(vmax, v);
+  }
+  const float mx = has_nan ? NAN : HorizontalMax(vmax);
+  const __m256 vmx = _mm256_set1_ps(mx);
+  // 2) sum of exp(s - max)
+  __m256 vsum = _mm256_setzero_ps();
+  for (j = 0; j + 8 <= c; j += 8) vsum = _mm256_add_ps(vsum, Exp(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmx)));
+  if (j < c) {
+    const __m256i mask = TailMask(c - j);
+    const __m256 e = Exp(_mm256_sub_ps(_mm256_maskload_ps(s + j, mask), vmx));
+    vsum = _mm256_add_ps(vsum, _mm256_and_ps(e, _mm256_castsi256_ps(mask)));
+  }
+  const float sum = HorizontalSum(vsum);
+  const double loss = static_cast<double>(logf(sum) - (s[y] - mx));
+  if (d == nullptr) return loss;
+  // 3) gradient (softmax - onehot) / n
+  const __m256 vscale = _mm256_set1_ps(inv_n / sum);
+  for (j = 0; j + 8 <= c; j += 8) {
+    _mm256_storeu_ps(d + j, _mm256_mul_ps(Exp(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmx)), vscale));
+  }
+  if (j < c) {
+    const __m256i mask = TailMask(c - j);
+    _mm256_maskstore_ps(d + j, mask, _mm256_mul_ps(Exp(_mm256_sub_ps(_mm256_maskload_ps(s + j, mask), vmx)), vscale));
+  }
+  d[y] -= inv_n;
+  return loss;
+}
+
+// Sum of 8 floats in double.
+inline double SumD(__m256 v) {
+  const __m256d s = _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+  const __m128d h = _mm_add_pd(_mm256_castpd256_pd128(s), _mm256_extractf128_pd(s, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(h, _mm_unpackhi_pd(h, h)));
+}
+
+// Product of 8 floats in double.
+inline double ProductD(__m256 v) {
+  const __m256d p = _mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+  const __m128d h = _mm_mul_pd(_mm256_castpd256_pd128(p), _mm256_extractf128_pd(p, 1));
+  return _mm_cvtsd_f64(_mm_mul_sd(h, _mm_unpackhi_pd(h, h)));
+}
+
+// Eight rows of at most 16 classes at once, one lane per row (as the AVX-512 version, 16 rows):
+// rows transposed in (classes 0-7 and 8-15 as two 8 x 8 blocks), vertical max / exp / sums, the
+// 8 logs as one log of the sums' product in double (each sum in [1, c]), and the gradient
+// transposed back out. Returns the rows' summed loss.
+inline double SoftmaxRows8(const float* s, const std::int32_t* labels, index_t c, float inv_n, float* d) {
+  const __m256i low = TailMask(c), high = TailMask(c > 8 ? c - 8 : 0);
+  __m256 lo[8], hi[8];  // class j < 8 in lo[j], else in hi[j - 8] (after the transposes)
+  const auto cls = [&](int j) -> __m256& { return j < 8 ? lo[j] : hi[j - 8]; };
+  for (int i = 0; i < 8; ++i) {
+    lo[i] = _mm256_maskload_ps(s + i * c, low);
+    hi[i] = c > 8 ? _mm256_maskload_ps(s + i * c + 8, high) : _mm256_setzero_ps();
+  }
+  Transpose8(lo);
+  if (c > 8) Transpose8(hi);
+  const __m256i y = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(labels));
+  // the row max (vmaxps may drop a NaN, but a NaN score's exp makes its row's sum NaN anyway) and
+  // the label's score
+  __m256 mx = lo[0], sy = lo[0];
+  for (int j = 1; j < c; ++j) {
+    mx = _mm256_max_ps(mx, cls(j));
+    sy = _mm256_blendv_ps(sy, cls(j), _mm256_castsi256_ps(_mm256_cmpeq_epi32(y, _mm256_set1_epi32(j))));
+  }
+  __m256 sum = _mm256_setzero_ps();
+  for (int j = 0; j < c; ++j) {
+    cls(j) = Exp(_mm256_sub_ps(cls(j), mx));
+    sum = _mm256_add_ps(sum, cls(j));
+  }
+  const double loss = log(ProductD(sum)) - SumD(_mm256_sub_ps(sy, mx));
+  if (d == nullptr) return loss;
+  const __m256 scale = _mm256_div_ps(_mm256_set1_ps(inv_n), sum), vinv_n = _mm256_set1_ps(inv_n);
+  for (int j = 0; j < c; ++j) {
+    const __m256 label = _mm256_castsi256_ps(_mm256_cmpeq_epi32(y, _mm256_set1_epi32(j)));
+    cls(j) = _mm256_sub_ps(_mm256_mul_ps(cls(j), scale), _mm256_and_ps(label, vinv_n));
+  }
+  Transpose8(lo);
+  if (c > 8) Transpose8(hi);
+  for (int i = 0; i < 8; ++i) {
+    _mm256_maskstore_ps(d + i * c, low, lo[i]);
+    if (c > 8) _mm256_maskstore_ps(d + i * c + 8, high, hi[i]);
+  }
+  return loss;
+}
+
+}  // namespace
+
 double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, index_t n, index_t c,
                            float* dscores) {
   double total = 0.0;
   const float inv_n = 1.0f / static_cast<float>(n);
-  const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
-  for (index_t r = 0; r < n; ++r) {
-    const float* s = scores + r * c;
-    // 1) row max (masked tail lanes read as -inf; a NaN anywhere makes the max NaN)
-    __m256 vmax = neg_inf;
-    bool has_nan = false;
-    index_t j = 0;
-    for (; j + 8 <= c; j += 8) {
-      const __m256 v = _mm256_loadu_ps(s + j);
-      has_nan |= _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0;
-      vmax = _mm256_max_ps(vmax, v);
+  index_t r = 0;
+  if (c <= 16) {
+    for (; r + 8 <= n; r += 8) {
+      total += SoftmaxRows8(scores + r * c, labels + r, c, inv_n, dscores != nullptr ? dscores + r * c : nullptr);
     }
-    if (j < c) {
-      const __m256i mask = TailMask(c - j);
-      const __m256 v = _mm256_blendv_ps(neg_inf, _mm256_maskload_ps(s + j, mask), _mm256_castsi256_ps(mask));
-      has_nan |= _mm256_movemask_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q)) != 0;
-      vmax = _mm256_max_ps(vmax, v);
-    }
-    const float mx = has_nan ? NAN : HorizontalMax(vmax);
-    const __m256 vmx = _mm256_set1_ps(mx);
-    // 2) sum of exp(s - max)
-    __m256 vsum = _mm256_setzero_ps();
-    for (j = 0; j + 8 <= c; j += 8) vsum = _mm256_add_ps(vsum, Exp(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmx)));
-    if (j < c) {
-      const __m256i mask = TailMask(c - j);
-      const __m256 e = Exp(_mm256_sub_ps(_mm256_maskload_ps(s + j, mask), vmx));
-      vsum = _mm256_add_ps(vsum, _mm256_and_ps(e, _mm256_castsi256_ps(mask)));
-    }
-    const float sum = HorizontalSum(vsum);
-    const std::int32_t y = labels[r];
-    total += static_cast<double>(logf(sum) - (s[y] - mx));
-    if (dscores == nullptr) continue;
-    // 3) gradient (softmax - onehot) / n
-    float* d = dscores + r * c;
-    const __m256 vscale = _mm256_set1_ps(inv_n / sum);
-    for (j = 0; j + 8 <= c; j += 8) {
-      _mm256_storeu_ps(d + j, _mm256_mul_ps(Exp(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmx)), vscale));
-    }
-    if (j < c) {
-      const __m256i mask = TailMask(c - j);
-      _mm256_maskstore_ps(d + j, mask, _mm256_mul_ps(Exp(_mm256_sub_ps(_mm256_maskload_ps(s + j, mask), vmx)), vscale));
-    }
-    d[y] -= inv_n;
+  }
+  for (; r < n; ++r) {
+    total += SoftmaxRow(scores + r * c, labels[r], c, inv_n, dscores != nullptr ? dscores + r * c : nullptr);
   }
   return total / static_cast<double>(n);
 }
