@@ -3,7 +3,8 @@
  *
  * Abstract: the fused dense layer, forward and backward, built from the GEMM driver and the
  * dispatched elementwise kernels. Forward: one GEMM, then bias and activation in a single pass
- * over each output row while it is still in L1 (blocks of rows spread over the pool). Backward:
+ * over a few output rows at a time while they are still in L1 (blocks of rows spread over the
+ * pool). Backward:
  * activation derivative in place (chunks over the pool),
  * dW = X^T . dZ with the penalty's gradient added onto each block of rows of it as soon as the block
  * is done (or in a pass over the pool when the product was split by columns), db, and dX skipped
@@ -38,12 +39,16 @@ Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, 
                                      nullptr, nullptr, nullptr);  // (n, out)
   if (s != Status::Ok) return s;
   const KernelTable& t = Table();
-  // bias and activation row by row, each row while it is in L1; over the pool by blocks of rows
+  // bias and activation a few rows at a time (about 16 KiB, so that the activation finds them in
+  // L1), over the pool by blocks of rows. Row by row, the two calls per row cost more than their
+  // work on narrow layers: 100 x 50 took 1.6 us, 1 us of it call overhead.
+  const index_t chunk = out >= 4096 ? 1 : 4096 / out;
   const auto rows = [&](index_t r0, index_t count, index_t) {
-    for (index_t r = r0; r < r0 + count; ++r) {
+    for (index_t r = r0; r < r0 + count; r += chunk) {
+      const index_t n_rows = r0 + count - r < chunk ? r0 + count - r : chunk;
       float* yr = y + r * out;
-      if (b != nullptr) t.bias_add(yr, b, 1, out);
-      if (act != Activation::Linear) t.activation_forward(act, yr, yr, out);
+      if (b != nullptr) t.bias_add(yr, b, n_rows, out);
+      if (act != Activation::Linear) t.activation_forward(act, yr, yr, n_rows * out);
     }
   };
   if (b != nullptr || act != Activation::Linear) ParallelRange(n, out, 1, threads, rows);
