@@ -41,7 +41,7 @@ Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, 
   const KernelTable& t = Table();
   // bias and activation a few rows at a time (about 16 KiB, so that the activation finds them in
   // L1), over the pool by blocks of rows. Row by row, the two calls per row cost more than their
-  // work on narrow layers: 100 x 50 took 1.6 us, 1 us of it call overhead.
+  // work on narrow layers: a 100 x 64 x 50 ReLU layer took 6.1 us a call that way, 5.4-5.6 now.
   const index_t chunk = out >= 4096 ? 1 : 4096 / out;
   const auto rows = [&](index_t r0, index_t count, index_t) {
     for (index_t r = r0; r < r0 + count; r += chunk) {
