@@ -56,6 +56,7 @@ KernelTable MakeTable(Isa isa) {
   t.sgemm_narrow_packed = nullptr;
   t.sgemm_small_n = nullptr;
   t.pack_b_sliver = nullptr;
+  t.transpose = nullptr;
   t.sgemm_ukr_wide = nullptr;
   t.sgemm_ukr_tall = nullptr;
   t.mr = ref::kMr;
@@ -89,6 +90,7 @@ KernelTable MakeTable(Isa isa) {
     t.sgemm_narrow = avx2::SgemmNarrow;
     t.sgemm_narrow_packed = avx2::SgemmNarrowPacked;
     t.pack_b_sliver = avx2::PackBSliver;
+    t.transpose = avx2::Transpose;
     t.mr = avx2::kMr;
     t.nr = avx2::kNr;
     t.kc = 256;
@@ -118,6 +120,7 @@ KernelTable MakeTable(Isa isa) {
     t.isa = Isa::Avx512;
     t.sgemm_ukr = avx512::SgemmUkr;
     t.pack_b_sliver = avx512::PackBSliver;
+    t.transpose = avx512::Transpose;
     t.sgemm_narrow = avx512::SgemmNarrow;
     t.sgemm_narrow_packed = avx512::SgemmNarrowPacked;
     t.sgemm_small_n = avx512::SgemmSmallN;

@@ -68,6 +68,10 @@ using SgemmSmallN = void (*)(bool trans_a, index_t m, int n, index_t k, float al
 // where an ISA has none (the driver's portable loop then packs).
 using PackBSliver = void (*)(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 
+// dst[i * ldd + j] = src[j * lds + i] for i < rows, j < cols (nothing else of dst is written).
+// Null where an ISA has none (the driver's portable loop then transposes).
+using TransposeMatrixFn = void (*)(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
+
 struct KernelTable {
   Isa isa;
   // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
@@ -76,6 +80,7 @@ struct KernelTable {
   SgemmNarrowPacked sgemm_narrow_packed;  // set where sgemm_narrow is
   SgemmSmallN sgemm_small_n;
   PackBSliver pack_b_sliver;
+  TransposeMatrixFn transpose;
   int mr, nr;
   index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
   // A second, wider and shorter tile for products whose width is an odd multiple of 48 columns
@@ -167,6 +172,7 @@ NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx2 {
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
+void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
                  float beta, float* c, index_t ldc, float* partial, bool first, bool last);
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
@@ -176,6 +182,7 @@ namespace avx512 {
 void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
+void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
                   int n, float alpha, float beta, const RowPrefetch* prefetch);
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,

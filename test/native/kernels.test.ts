@@ -178,6 +178,23 @@ describe(`kernels on the ${native.isa} path`, () => {
       });
     }
 
+    it('NT wider than tall (run as C^T = B A^T, then transposed): 1 and 2 threads, padding, alpha, beta', () => {
+      const threads = linalg.getNumThreads();
+      try {
+        for (const t of [1, 2]) {
+          linalg.setNumThreads(t);
+          for (const [m, n, k] of [[17, 300, 200], [40, 257, 129], [33, 1000, 300], [128, 512, 64]]) {
+            const all = Array.from({ length: m }, (_, i) => i);
+            run(false, true, m, n, k, 1, 0, 0, all); // beta = 0: C starts as NaN, which must not leak
+            run(false, true, m, n, k, 0.5, 0, 3, all);
+            run(false, true, m, n, k, 0.5, 1, 3); // beta != 0 keeps the direct product
+          }
+        }
+      } finally {
+        linalg.setNumThreads(threads);
+      }
+    });
+
     it('beta = 0 does not read C: NaN in C does not leak', () => {
       const c = new Float32Array(7 * 9).fill(NaN);
       linalg.sgemm(false, false, 7, 9, 5, 1, randomArray(35, rng), 5, randomArray(45, rng), 9, 0, c, 9);

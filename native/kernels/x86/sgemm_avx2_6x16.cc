@@ -220,6 +220,11 @@ void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, index_t nr
 }  // namespace
 
 // One sliver of op(B) for the micro-kernel (kernel_table.h, PackBSliver).
+// C = S^T for the driver's transposed NT products (gemm.cc, SwapNt).
+void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd) {
+  TransposeMatrix(src, lds, rows, cols, dst, ldd);
+}
+
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
   if (trans) PackBTransposed(b, ldb, kc, cols, nr, dst);
   else PackBRows(b, ldb, kc, cols, nr, dst);
