@@ -51,6 +51,9 @@ constexpr index_t kMaxNarrowCarry = 1 << 20;
 // A transposed A is packed this many MR-row panels at a time: each of its rows then yields a
 // run of 16 * MR contiguous floats, which the hardware prefetcher follows.
 constexpr index_t kPanelsPerBlock = 16;
+// The swapped NT product's copy of C^T is kept for the next call up to this many floats (16 MiB:
+// a training job's dX products); a bigger one is freed after its call.
+constexpr std::size_t kKeepSwapFloats = std::size_t{1} << 22;
 
 // A per-thread, grow-only, 64-byte-aligned scratch buffer.
 class Scratch {
@@ -64,6 +67,14 @@ class Scratch {
       capacity_ = data_ != nullptr ? floats : 0;
     }
     return data_;
+  }
+  // Gives the memory back when it holds more than `keep` floats.
+  void Trim(std::size_t keep) {
+    if (capacity_ > keep) {
+      std::free(data_);
+      data_ = nullptr;
+      capacity_ = 0;
+    }
   }
 
  private:
@@ -605,9 +616,10 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
     bool transposed = false;
     const Status s = SgemmWithEpilogue(false, true, n, m, k, alpha, b, ldb, nullptr, a, lda, 0.0f, ct, m, threads,
                                        TransposeEpilogue, &job, &transposed);
-    if (s != Status::Ok) return s;
-    if (!transposed) TransposeColumns(job, 0, n);  // split along N or K: no part held whole rows of C^T
-    return Status::Ok;
+    // split along N or K: no part held whole rows of C^T
+    if (s == Status::Ok && !transposed) TransposeColumns(job, 0, n);
+    t_swap.Trim(kKeepSwapFloats);
+    return s;
   }
   index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
   ParallelGemm pg{};
