@@ -549,7 +549,8 @@ bool ChooseSplit(const KernelTable& t, ParallelGemm& pg, index_t parts) {
   return true;
 }
 
-// C[:, j0 : j0 + cols] = S[j0 : j0 + cols, :]^T, S being C^T (cols x rows, lds = rows).
+// The swapped NT product's transpose: S = C^T (n x rows, row-major, lds = rows) into C (rows x n,
+// ldc). TransposeColumns writes C[:, j0 : j0 + cols] from S's rows j0 .. j0 + cols.
 struct TransposeJob {
   const float* s;
   float* c;
@@ -581,7 +582,8 @@ void TransposeEpilogue(index_t, index_t r0, index_t rows, void* context) {
 // its minibatch is such a product. In-process A/B on this machine's AVX-512 (GFLOP/s, direct ->
 // swapped): 128 x 512 x 784 (M x K x N) 158 -> 172 on 1 thread, 310 -> 342 on 2; 128 x 512 x 512
 // 167 -> 177 and 310 -> 318; 32 x 300 x 1000 144 -> 181. 100 x 50 x 3072, where C is bigger than
-// B, gained nothing even before the transpose: left direct.
+// B, gained nothing even before the transpose: left direct. m > 16: the swapped product is m
+// columns wide, and at most 16 would send it to the small-N kernel, not measured this way.
 bool SwapNt(index_t m, index_t n, index_t k) { return m > 16 && 2 * m * (k + n) <= n * k; }
 
 }  // namespace
