@@ -52,12 +52,14 @@ KernelTable MakeTable(Isa isa) {
   KernelTable t{};
   t.isa = Isa::Scalar;
   t.sgemm_ukr = ref::SgemmUkr;
+  t.sgemm_ukr_packing = nullptr;
   t.sgemm_narrow = nullptr;
   t.sgemm_narrow_packed = nullptr;
   t.sgemm_small_n = nullptr;
   t.pack_b_sliver = nullptr;
   t.transpose = nullptr;
   t.sgemm_ukr_wide = nullptr;
+  t.sgemm_ukr_wide_packing = nullptr;
   t.sgemm_ukr_tall = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
@@ -119,6 +121,7 @@ KernelTable MakeTable(Isa isa) {
   if (isa >= Isa::Avx512) {
     t.isa = Isa::Avx512;
     t.sgemm_ukr = avx512::SgemmUkr;
+    t.sgemm_ukr_packing = avx512::SgemmUkrPacking;
     t.pack_b_sliver = avx512::PackBSliver;
     t.transpose = avx512::Transpose;
     t.sgemm_narrow = avx512::SgemmNarrow;
@@ -129,6 +132,7 @@ KernelTable MakeTable(Isa isa) {
     t.kc = 256;
     t.nc = 512;
     t.sgemm_ukr_wide = avx512::SgemmUkrWide;
+    t.sgemm_ukr_wide_packing = avx512::SgemmUkrWidePacking;
     t.mr_wide = avx512::kMrWide;
     t.nr_wide = avx512::kNrWide;
     t.nc_wide = 480;

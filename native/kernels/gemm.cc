@@ -7,7 +7,8 @@
  * (MLAS's scheme: no A packing on the skinny shapes of training, where it would cost as much as
  * the arithmetic); only a short last row panel is copied, zero-padded, so the micro-kernel may
  * always read MR rows. Loop order: for each MR-row panel of A (in L1), sweep every sliver of
- * the packed B panel (in L2).
+ * the packed B panel (in L2). A row-major B is packed by the first row panel's tiles as they
+ * compute (SgemmUkrPacking, where the ISA has it), not in a pass of its own.
  *
  * Tiles: the ISA's main tile (AVX-512: 12 x 32), or its wide one (8 x 48) for widths of an odd
  * number of 48-column slivers, where the main tile would end in a half-empty sliver (N = 50), or
@@ -235,6 +236,7 @@ void ScaleC(index_t m, index_t n, float beta, float* c, index_t ldc) {
 // The register tile a product runs with: the ISA's main micro-kernel, or its wide one.
 struct Tile {
   SgemmUkr ukr;
+  SgemmUkrPacking packing;  // the same tile packing a row-major B as it goes, or null
   int mr, nr;
   index_t nc;
 };
@@ -250,9 +252,9 @@ index_t NarrowColumns(const KernelTable& t, index_t n) {
 Tile ChooseTile(const KernelTable& t, index_t n) {
   const index_t groups = (n - NarrowColumns(t, n) + 15) / 16;
   if (t.sgemm_ukr_wide != nullptr && groups % 3 == 0 && groups % 2 == 1) {
-    return Tile{t.sgemm_ukr_wide, t.mr_wide, t.nr_wide, t.nc_wide};
+    return Tile{t.sgemm_ukr_wide, t.sgemm_ukr_wide_packing, t.mr_wide, t.nr_wide, t.nc_wide};
   }
-  return Tile{t.sgemm_ukr, t.mr, t.nr, t.nc};
+  return Tile{t.sgemm_ukr, t.sgemm_ukr_packing, t.mr, t.nr, t.nc};
 }
 
 // The tall tile (e.g. 6 x 64: fewer loads per multiply-add than 12 x 32) in place of the main
@@ -271,7 +273,7 @@ bool UseTall(const KernelTable& t, bool trans_a, const Tile& tile, index_t m_par
   return rest == 0 || rest > t.nr_tall / 2;
 }
 
-Tile TallTile(const KernelTable& t) { return Tile{t.sgemm_ukr_tall, t.mr_tall, t.nr_tall, t.nc_tall}; }
+Tile TallTile(const KernelTable& t) { return Tile{t.sgemm_ukr_tall, nullptr, t.mr_tall, t.nr_tall, t.nc_tall}; }
 
 // Rows or columns per part when `extent` is split into `parts` along tiles of `tile`: whole
 // tiles, as evenly as they go.
@@ -335,19 +337,29 @@ Status GemmBlock(const GemmArgs& g) {
     }
   };
 
+  // A row-major B is packed by the first row panel's tiles as they go, where the tile can
+  // (SgemmUkrPacking); otherwise each panel of it is packed before the tiles run.
+  const bool pack_in_tiles = g.tile.packing != nullptr && !g.trans_b;
   for (index_t jc = 0; jc < g.n; jc += nc_step) {
     const index_t nc = Min(nc_step, g.n - jc);
     for (index_t pc = 0; pc < g.k; pc += kc_step) {
       const index_t kc = Min(kc_step, g.k - pc);
       const float beta = pc == 0 ? g.beta : 1.0f;  // later K slices accumulate
-      PackB(t, g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
-      // One MR-row panel of A against every sliver of the packed B panel; the first sliver's
-      // kernel carries the prefetch hint, if any.
-      const auto sweep = [&](const float* ap, index_t rs, index_t cs, index_t ir, int mb, const RowPrefetch* prefetch) {
+      if (!pack_in_tiles) PackB(t, g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
+      // One MR-row panel of A against every sliver of the packed B panel (the first panel:
+      // packing it, when pack_in_tiles); the first sliver's kernel carries the prefetch hint, if any.
+      const auto sweep = [&](const float* ap, index_t rs, index_t cs, index_t ir, int mb, const RowPrefetch* prefetch,
+                             bool first_panel) {
         float* crow = g.c + ir * g.ldc + jc;
         for (index_t jr = 0; jr < nc; jr += nr) {
           const int nb = static_cast<int>(Min(nr, nc - jr));
-          g.tile.ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta, jr == 0 ? prefetch : nullptr);
+          const RowPrefetch* hint = jr == 0 ? prefetch : nullptr;
+          if (pack_in_tiles && first_panel) {
+            g.tile.packing(kc, ap, rs, cs, g.b + pc * g.ldb + jc + jr, g.ldb, pack_b + jr * kc, crow + jr, g.ldc, mb, nb,
+                           g.alpha, beta, hint);
+          } else {
+            g.tile.ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta, hint);
+          }
         }
       };
       if (!g.trans_a && g.a_rows != nullptr) {
@@ -368,7 +380,7 @@ Status GemmBlock(const GemmArgs& g) {
             next.count = static_cast<int>(Min(Min(mr, RowPrefetch::kMaxRows), g.m - next_ir));
             for (int r = 0; r < next.count; ++r) next.rows[r] = g.a + static_cast<index_t>(g.a_rows[next_ir + r]) * g.lda + next_pc;
           }
-          sweep(panel_a, kc, 1, ir, mb, &next);
+          sweep(panel_a, kc, 1, ir, mb, &next, ir == 0);
           if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, panel_a, kc);
         }
       } else if (!g.trans_a) {
@@ -376,10 +388,10 @@ Status GemmBlock(const GemmArgs& g) {
         for (index_t ir = 0; ir < g.m; ir += mr) {
           const int mb = static_cast<int>(Min(mr, g.m - ir));
           if (mb == mr) {
-            sweep(g.a + ir * g.lda + pc, g.lda, 1, ir, mb, nullptr);
+            sweep(g.a + ir * g.lda + pc, g.lda, 1, ir, mb, nullptr, ir == 0);
           } else {
             PackARows(g.a, g.lda, nullptr, ir, pc, mb, kc, mr, panel_a);
-            sweep(panel_a, kc, 1, ir, mb, nullptr);
+            sweep(panel_a, kc, 1, ir, mb, nullptr, ir == 0);
           }
           if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, g.a + ir * g.lda + pc, g.lda);
         }
@@ -389,7 +401,8 @@ Status GemmBlock(const GemmArgs& g) {
           const index_t rows = Min(block_rows, g.m - ic);
           PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           for (index_t s = 0; s * mr < rows; ++s) {
-            sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr);
+            sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr,
+                  ic == 0 && s == 0);
           }
           if (g.narrow_r > 0) {
             t.sgemm_narrow_packed(rows, mr, g.narrow_r, kc, g.alpha, panel_a, g.narrow_bc + pc, g.k, beta,

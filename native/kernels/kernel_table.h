@@ -37,6 +37,16 @@ constexpr index_t kPenaltyBlock = 512;
 using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
                           index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 
+// The micro-kernel packing its own sliver as it goes: the same product, with op(B) read from a
+// row-major B (op(B)(p, j) = b_src[p * ldb + j], j < n; no transpose), and the sliver packed
+// into b on the way exactly as PackBSliver(false, b_src, ldb, k, n, NR, b) packs it (zero past n),
+// for the next row panels' plain calls. The driver's first row panel of each packed B panel
+// (gemm.cc): the copy's stores ride along with the multiply-adds instead of a pass of their own.
+// Null where an ISA has none (the driver then packs first).
+using SgemmUkrPacking = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src,
+                                 index_t ldb, float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
+                                 const RowPrefetch* prefetch);
+
 // The last r <= 4 columns of a product with a row-major A (see x86/narrow.inc); null
 // where an ISA has none. Bc holds the r columns of op(B) one after another, ldbc apart
 // (bc[j * ldbc + p]). Called once per K block of k floats, in order: the K blocks' dot products
@@ -76,6 +86,7 @@ struct KernelTable {
   Isa isa;
   // GEMM: micro-kernel, its register tile, and the cache blocking used around it.
   SgemmUkr sgemm_ukr;
+  SgemmUkrPacking sgemm_ukr_packing;  // null where an ISA has none
   SgemmNarrow sgemm_narrow;
   SgemmNarrowPacked sgemm_narrow_packed;  // set where sgemm_narrow is
   SgemmSmallN sgemm_small_n;
@@ -87,6 +98,7 @@ struct KernelTable {
   // (plus at most 4 narrow ones: N = 50), where the main tile would end in a half-empty sliver.
   // Null where an ISA has none.
   SgemmUkr sgemm_ukr_wide;
+  SgemmUkrPacking sgemm_ukr_wide_packing;
   int mr_wide, nr_wide;
   index_t nc_wide;
   // A third, taller one (fewer loads per multiply-add) for big products with a row-major A: per
@@ -185,6 +197,11 @@ void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t co
 void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
                   int n, float alpha, float beta, const RowPrefetch* prefetch);
+void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
+                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
+void SgemmUkrWidePacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
+                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
+                         const RowPrefetch* prefetch);
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
                  float beta, float* c, index_t ldc, float* partial, bool first, bool last);
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,

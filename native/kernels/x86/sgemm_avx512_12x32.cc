@@ -7,8 +7,10 @@
  * most 16 columns and a last row panel of at most 8 or 4 rows use narrower tiles, and the last
  * 1-4 columns of a narrow product have a kernel of their own (SgemmNarrow). An 8 x 48 tile
  * (SgemmUkrWide) serves widths of 48 + r, where 12 x 32 would end in a 16-column sliver, and a
- * 6 x 64 tile (SgemmUkrTall) wide products with a row-major A. Compiled with the
- * AVX-512 flags only; helpers have internal linkage.
+ * 6 x 64 tile (SgemmUkrTall) wide products with a row-major A. The 12 x 32 and 8 x 48 tiles
+ * also come in a packing form (SgemmUkrPacking, SgemmUkrWidePacking) that reads a row-major B
+ * from its source and stores the packed sliver as it goes. Compiled with the AVX-512 flags only;
+ * helpers have internal linkage.
  */
 #include <immintrin.h>
 
@@ -21,15 +23,29 @@ namespace nn::kernels::avx512 {
 
 namespace {
 
+// Rows of B ahead that a packing tile prefetches (see TileKernel).
+constexpr index_t kPackAhead = 8;
+
 // One register tile: kM rows x kV vectors of a packed sliver kNrPacked floats wide, kM * kV <= 24
 // zmm accumulators, kV loads of packed B and kM broadcasts of A per rank-1 update. The tiles in
 // use: 12 x 32 (kV = 2, or 1 for a sliver at most 16 columns wide), 8 x 48 and 6 x 64, and
 // fewer rows for the short last row panel (M = 100 leaves 4 rows of 12 or 8, M = 128 leaves 8
 // of 12 and 2 of 6).
-template <bool kUnitCol, int kNrPacked, int kV, int kM, bool kPrefetch>
+//
+// kPack: B is read from its row-major source (b_src, rows ldb apart) instead of the packed sliver
+// b, and each row is stored into `packed` as it goes (all kNrPacked lanes, zero past n), for the
+// later row panels: the first row panel's tiles pack B while they compute.
+template <bool kUnitCol, int kNrPacked, int kV, int kM, bool kPrefetch, bool kPack>
 void TileKernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-                int n, float alpha, float beta, const RowPrefetch* prefetch) {
+                int n, float alpha, float beta, const RowPrefetch* prefetch, const float* b_src, index_t ldb,
+                float* packed) {
   static_assert(kM * kV <= 24 && 16 * kV <= kNrPacked, "24 accumulators, within the sliver");
+  __mmask16 mask[kV];
+#pragma GCC unroll 4
+  for (int v = 0; v < kV; ++v) {
+    const int left = n - 16 * v;
+    mask[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
+  }
   __m512 acc[kM][kV];
 #pragma GCC unroll 12
   for (int i = 0; i < kM; ++i) {
@@ -48,8 +64,28 @@ void TileKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
   // one rank-1 update
   const auto update = [&](index_t p) __attribute__((always_inline)) {
     __m512 bv[kV];
+    if (kPack) {
+      const float* src = b_src + p * ldb;
+      // The source rows are ldb apart (a page holds a few of them), where the hardware
+      // prefetchers lose track: fetch the row kPackAhead updates ahead. In-process A/B, 1 thread,
+      // NN 128 x 512 x 512 and 128 x 784 x 512: 158-166 -> 167-172 GFLOP/s (4 ahead: 166-167).
+      const float* ahead = src + kPackAhead * ldb;
 #pragma GCC unroll 4
-    for (int v = 0; v < kV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+      for (int v = 0; v < kV; ++v) _mm_prefetch(reinterpret_cast<const char*>(ahead + 16 * v), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(ahead + 16 * kV - 1), _MM_HINT_T0);  // a row not 64-byte aligned
+#pragma GCC unroll 4
+      for (int v = 0; v < kV; ++v) {
+        bv[v] = _mm512_maskz_loadu_ps(mask[v], src + 16 * v);
+        _mm512_store_ps(packed + 16 * v, bv[v]);
+      }
+#pragma GCC unroll 4
+      for (int v = kV; v < kNrPacked / 16; ++v) _mm512_store_ps(packed + 16 * v, _mm512_setzero_ps());
+      packed += kNrPacked;
+    } else {
+#pragma GCC unroll 4
+      for (int v = 0; v < kV; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+      b += kNrPacked;
+    }
     const float* ap = a + p * step;
 #pragma GCC unroll 12
     for (int i = 0; i < kM; ++i) {
@@ -57,7 +93,6 @@ void TileKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
 #pragma GCC unroll 4
       for (int v = 0; v < kV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
     }
-    b += kNrPacked;
   };
   if (kPrefetch) {
     UpdatesWithPrefetch(k, prefetch, update);
@@ -69,12 +104,6 @@ void TileKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
     for (index_t p = 0; p < k; ++p) update(p);
   }
   const __m512 valpha = _mm512_set1_ps(alpha), vbeta = _mm512_set1_ps(beta);
-  __mmask16 mask[kV];
-#pragma GCC unroll 4
-  for (int v = 0; v < kV; ++v) {
-    const int left = n - 16 * v;
-    mask[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
-  }
   const bool beta0 = beta == 0.0f;
 #pragma GCC unroll 12
   for (int i = 0; i < kM; ++i) {
@@ -91,17 +120,31 @@ void TileKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
 
 // The tile for A's layout (contiguous rows, or rows one float apart) with or without the prefetch
 // hint (without it, the K loop is one plain loop).
+template <int kNrPacked, int kV, int kM, bool kPack>
+void DispatchLayout(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
+                    int n, float alpha, float beta, const RowPrefetch* prefetch, const float* b_src, index_t ldb,
+                    float* packed) {
+  const bool unit = cs_a == 1, pf = HasRows(prefetch);
+  if (unit) {
+    (pf ? TileKernel<true, kNrPacked, kV, kM, true, kPack> : TileKernel<true, kNrPacked, kV, kM, false, kPack>)(
+        k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, packed);
+  } else {
+    (pf ? TileKernel<false, kNrPacked, kV, kM, true, kPack> : TileKernel<false, kNrPacked, kV, kM, false, kPack>)(
+        k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, packed);
+  }
+}
+
 template <int kNrPacked, int kV, int kM>
 void Dispatch(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
               int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  const bool unit = cs_a == 1, pf = HasRows(prefetch);
-  if (unit) {
-    (pf ? TileKernel<true, kNrPacked, kV, kM, true> : TileKernel<true, kNrPacked, kV, kM, false>)(
-        k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  } else {
-    (pf ? TileKernel<false, kNrPacked, kV, kM, true> : TileKernel<false, kNrPacked, kV, kM, false>)(
-        k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  }
+  DispatchLayout<kNrPacked, kV, kM, false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, nullptr, 0, nullptr);
+}
+
+// The same tile packing its sliver of a row-major B as it goes (kernel_table.h, SgemmUkrPacking).
+template <int kNrPacked, int kV, int kM>
+void DispatchPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
+                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  DispatchLayout<kNrPacked, kV, kM, true>(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, b);
 }
 
 // The 6 x 64 tile with the vectors of the sliver in use: n <= 16, 32, 48 or 64 columns.
@@ -145,6 +188,29 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
     if (n <= 16) Dispatch<kNr, 1, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
     else Dispatch<kNr, 2, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }
+}
+
+// SgemmUkr and SgemmUkrWide, packing their sliver of a row-major B as they go (the driver's first
+// row panel of each packed B panel).
+void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
+                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  if (m > 8) {
+    if (n <= 16) DispatchPacking<kNr, 1, 12>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+    else DispatchPacking<kNr, 2, 12>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  } else if (m > 4) {
+    if (n <= 16) DispatchPacking<kNr, 1, 8>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+    else DispatchPacking<kNr, 2, 8>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  } else {
+    if (n <= 16) DispatchPacking<kNr, 1, 4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+    else DispatchPacking<kNr, 2, 4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  }
+}
+
+void SgemmUkrWidePacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
+                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
+                         const RowPrefetch* prefetch) {
+  if (m > 4) DispatchPacking<kNrWide, 3, 8>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  else DispatchPacking<kNrWide, 3, 4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
 }
 
 namespace {
