@@ -89,6 +89,7 @@ KernelTable MakeTable(Isa isa) {
   if (isa >= Isa::Avx2) {
     t.isa = Isa::Avx2;
     t.sgemm_ukr = avx2::SgemmUkr;
+    t.sgemm_ukr_packing = avx2::SgemmUkrPacking;
     t.sgemm_narrow = avx2::SgemmNarrow;
     t.sgemm_narrow_packed = avx2::SgemmNarrowPacked;
     t.pack_b_sliver = avx2::PackBSliver;

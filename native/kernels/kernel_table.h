@@ -183,6 +183,8 @@ NN_DECLARE_ISA_KERNELS(ref)
 NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx2 {
+void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
+                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
 void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,

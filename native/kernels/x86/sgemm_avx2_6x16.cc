@@ -4,7 +4,8 @@
  * Abstract: AVX2+FMA GEMM micro-kernel with a 6 x 16 register tile (12 ymm accumulators; per
  * rank-1 update two ymm loads of packed B and six broadcasts of A). A is read in place through
  * its row and column strides (row-major A: column stride 1; transposed A or a packed edge panel:
- * row stride 1), so the driver only packs B. Compiled with -mavx2 -mfma only; everything but the
+ * row stride 1), so the driver only packs B, and a row-major B is packed by the first row panel's
+ * tiles as they go (SgemmUkrPacking). Compiled with -mavx2 -mfma only; everything but the
  * entry point has internal linkage, so no AVX code can be picked up by the baseline objects.
  */
 #include <immintrin.h>
@@ -61,10 +62,18 @@ inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta
   }
 }
 
+// Rows of B ahead that a packing tile prefetches (as the AVX-512 tiles do).
+constexpr index_t kPackAhead = 8;
+
 // kUnitCol: A(i, p) = a[i * rs + p] (rows are contiguous); else A(i, p) = a[i + p * cs].
-template <bool kUnitCol, bool kPrefetch>
+// kPack: B is read from its row-major source (b_src, rows ldb apart, n columns) instead of the
+// packed sliver b, and each row is stored into `packed` as it goes (16 floats, zero past n): the
+// first row panel's tiles pack B while they compute (kernel_table.h, SgemmUkrPacking).
+template <bool kUnitCol, bool kPrefetch, bool kPack>
 void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-            int n, float alpha, float beta, const RowPrefetch* prefetch) {
+            int n, float alpha, float beta, const RowPrefetch* prefetch, const float* b_src, index_t ldb,
+            float* packed) {
+  const __m256i mask0 = ColumnMask(0, n), mask1 = ColumnMask(8, n);
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -80,8 +89,21 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   const index_t step = kUnitCol ? 1 : cs;
   // one rank-1 update
   const auto update = [&](index_t) __attribute__((always_inline)) {
-    const __m256 b0 = _mm256_load_ps(b);
-    const __m256 b1 = _mm256_load_ps(b + 8);
+    __m256 b0, b1;
+    if (kPack) {
+      _mm_prefetch(reinterpret_cast<const char*>(b_src + kPackAhead * ldb), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(b_src + kPackAhead * ldb + 15), _MM_HINT_T0);
+      b0 = _mm256_maskload_ps(b_src, mask0);
+      b1 = _mm256_maskload_ps(b_src + 8, mask1);
+      _mm256_store_ps(packed, b0);
+      _mm256_store_ps(packed + 8, b1);
+      b_src += ldb;
+      packed += kNr;
+    } else {
+      b0 = _mm256_load_ps(b);
+      b1 = _mm256_load_ps(b + 8);
+      b += kNr;
+    }
     __m256 ai = _mm256_broadcast_ss(a0);
     c00 = _mm256_fmadd_ps(ai, b0, c00);
     c01 = _mm256_fmadd_ps(ai, b1, c01);
@@ -106,7 +128,6 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
     a3 += step;
     a4 += step;
     a5 += step;
-    b += kNr;
   };
   if (kPrefetch) {
     UpdatesWithPrefetch(k, prefetch, update);
@@ -193,8 +214,27 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
     else KernelHalf<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
   } else {
     const bool pf = HasRows(prefetch);
-    if (cs_a == 1) (pf ? Kernel<true, true> : Kernel<true, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-    else (pf ? Kernel<false, true> : Kernel<false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+    if (cs_a == 1) {
+      (pf ? Kernel<true, true, false> : Kernel<true, false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta,
+                                                                    prefetch, nullptr, 0, nullptr);
+    } else {
+      (pf ? Kernel<false, true, false> : Kernel<false, false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta,
+                                                                      prefetch, nullptr, 0, nullptr);
+    }
+  }
+}
+
+// SgemmUkr packing its sliver of a row-major B as it goes; a sliver of at most 8 columns runs the
+// full-width kernel too (its second vector of zeros is packed as well).
+void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
+                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  const bool pf = HasRows(prefetch);
+  if (cs_a == 1) {
+    (pf ? Kernel<true, true, true> : Kernel<true, false, true>)(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta,
+                                                                prefetch, b_src, ldb, b);
+  } else {
+    (pf ? Kernel<false, true, true> : Kernel<false, false, true>)(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta,
+                                                                  prefetch, b_src, ldb, b);
   }
 }
 
