@@ -57,6 +57,7 @@ KernelTable MakeTable(Isa isa) {
   t.sgemm_narrow_packed = nullptr;
   t.sgemm_small_n = nullptr;
   t.pack_b_sliver = nullptr;
+  t.pack_a_transposed = nullptr;
   t.transpose = nullptr;
   t.sgemm_ukr_wide = nullptr;
   t.sgemm_ukr_wide_packing = nullptr;
@@ -93,6 +94,7 @@ KernelTable MakeTable(Isa isa) {
     t.sgemm_narrow = avx2::SgemmNarrow;
     t.sgemm_narrow_packed = avx2::SgemmNarrowPacked;
     t.pack_b_sliver = avx2::PackBSliver;
+    t.pack_a_transposed = avx2::PackATransposed;
     t.transpose = avx2::Transpose;
     t.mr = avx2::kMr;
     t.nr = avx2::kNr;
@@ -124,6 +126,7 @@ KernelTable MakeTable(Isa isa) {
     t.sgemm_ukr = avx512::SgemmUkr;
     t.sgemm_ukr_packing = avx512::SgemmUkrPacking;
     t.pack_b_sliver = avx512::PackBSliver;
+    t.pack_a_transposed = avx512::PackATransposed;
     t.transpose = avx512::Transpose;
     t.sgemm_narrow = avx512::SgemmNarrow;
     t.sgemm_narrow_packed = avx512::SgemmNarrowPacked;

@@ -399,7 +399,8 @@ Status GemmBlock(const GemmArgs& g) {
         const index_t block_rows = kPanelsPerBlock * mr;
         for (index_t ic = 0; ic < g.m; ic += block_rows) {
           const index_t rows = Min(block_rows, g.m - ic);
-          PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
+          if (t.pack_a_transposed != nullptr) t.pack_a_transposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
+          else PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           for (index_t s = 0; s * mr < rows; ++s) {
             sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr,
                   ic == 0 && s == 0);

@@ -78,6 +78,14 @@ using SgemmSmallN = void (*)(bool trans_a, index_t m, int n, index_t k, float al
 // where an ISA has none (the driver's portable loop then packs).
 using PackBSliver = void (*)(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 
+// Rows [i0, i0 + rows) of op(A) = A^T (A stored k x m, its row p stored at row a_rows[p0 + p] of
+// a when a_rows is not null, else p0 + p), depths [p0, p0 + kc), packed into ceil(rows / mr)
+// panels of mr rows for the micro-kernel: dst[s * kc * mr + p * mr + i] = A^T(i0 + s * mr + i,
+// p0 + p), zero past `rows`. mr is one of the ISA's tile heights. Null where an ISA has none (the
+// driver's portable loop then packs).
+using PackATransposedFn = void (*)(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0,
+                                   index_t rows, index_t kc, int mr, float* dst);
+
 // dst[i * ldd + j] = src[j * lds + i] for i < rows, j < cols (nothing else of dst is written).
 // Null where an ISA has none (the driver's portable loop then transposes).
 using TransposeMatrixFn = void (*)(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
@@ -91,6 +99,7 @@ struct KernelTable {
   SgemmNarrowPacked sgemm_narrow_packed;  // set where sgemm_narrow is
   SgemmSmallN sgemm_small_n;
   PackBSliver pack_b_sliver;
+  PackATransposedFn pack_a_transposed;
   TransposeMatrixFn transpose;
   int mr, nr;
   index_t kc, nc;  // K and N cache blocks (the packed B panel is kc x nc)
@@ -183,6 +192,8 @@ NN_DECLARE_ISA_KERNELS(ref)
 NN_DECLARE_ISA_KERNELS(avx2)
 NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx2 {
+void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
+                     index_t kc, int mr, float* dst);
 void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
                      float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
@@ -193,6 +204,8 @@ void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, cons
                        index_t ldbc, float beta, float* c, index_t ldc);
 }
 namespace avx512 {
+void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
+                     index_t kc, int mr, float* dst);
 void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
