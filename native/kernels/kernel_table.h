@@ -81,8 +81,8 @@ using PackBSliver = void (*)(bool trans, const float* b, index_t ldb, index_t kc
 // Rows [i0, i0 + rows) of op(A) = A^T (A stored k x m, its row p stored at row a_rows[p0 + p] of
 // a when a_rows is not null, else p0 + p), depths [p0, p0 + kc), packed into ceil(rows / mr)
 // panels of mr rows for the micro-kernel: dst[s * kc * mr + p * mr + i] = A^T(i0 + s * mr + i,
-// p0 + p), zero past `rows`. mr is one of the ISA's tile heights. Null where an ISA has none (the
-// driver's portable loop then packs).
+// p0 + p), zero past `rows`. mr is one of the ISA's tile heights (x86: 6, 8 or 12). Null where an
+// ISA has none (the driver's portable loop then packs).
 using PackATransposedFn = void (*)(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0,
                                    index_t rows, index_t kc, int mr, float* dst);
 

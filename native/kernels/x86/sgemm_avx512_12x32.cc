@@ -340,7 +340,7 @@ void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, in
   switch (mr) {
     case 6: return PackATransposedT<6>(a, lda, a_rows, i0, p0, rows, kc, dst);
     case 8: return PackATransposedT<8>(a, lda, a_rows, i0, p0, rows, kc, dst);
-    default: return PackATransposedT<12>(a, lda, a_rows, i0, p0, rows, kc, dst);
+    default: return PackATransposedT<12>(a, lda, a_rows, i0, p0, rows, kc, dst);  // 12: the contract allows no other
   }
 }
 
