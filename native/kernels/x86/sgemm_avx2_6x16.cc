@@ -268,11 +268,7 @@ void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float*
 // A block of row panels of a transposed A (kernel_table.h, PackATransposed).
 void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
                      index_t kc, int mr, float* dst) {
-  switch (mr) {
-    case 6: return PackATransposedT<6>(a, lda, a_rows, i0, p0, rows, kc, dst);
-    case 8: return PackATransposedT<8>(a, lda, a_rows, i0, p0, rows, kc, dst);
-    default: return PackATransposedT<12>(a, lda, a_rows, i0, p0, rows, kc, dst);  // 12: the contract allows no other
-  }
+  PackATransposedPanels(a, lda, a_rows, i0, p0, rows, kc, mr, dst);
 }
 
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
