@@ -62,6 +62,7 @@ KernelTable MakeTable(Isa isa) {
   t.sgemm_ukr_wide = nullptr;
   t.sgemm_ukr_wide_packing = nullptr;
   t.sgemm_ukr_tall = nullptr;
+  t.sgemm_ukr_tall_packing = nullptr;
   t.mr = ref::kMr;
   t.nr = ref::kNr;
   t.kc = 256;
@@ -141,6 +142,7 @@ KernelTable MakeTable(Isa isa) {
     t.nr_wide = avx512::kNrWide;
     t.nc_wide = 480;
     t.sgemm_ukr_tall = avx512::SgemmUkrTall;
+    t.sgemm_ukr_tall_packing = avx512::SgemmUkrTallPacking;
     t.mr_tall = avx512::kMrTall;
     t.nr_tall = avx512::kNrTall;
     t.nc_tall = 512;

@@ -273,7 +273,7 @@ bool UseTall(const KernelTable& t, bool trans_a, const Tile& tile, index_t m_par
   return rest == 0 || rest > t.nr_tall / 2;
 }
 
-Tile TallTile(const KernelTable& t) { return Tile{t.sgemm_ukr_tall, nullptr, t.mr_tall, t.nr_tall, t.nc_tall}; }
+Tile TallTile(const KernelTable& t) { return Tile{t.sgemm_ukr_tall, t.sgemm_ukr_tall_packing, t.mr_tall, t.nr_tall, t.nc_tall}; }
 
 // Rows or columns per part when `extent` is split into `parts` along tiles of `tile`: whole
 // tiles, as evenly as they go.

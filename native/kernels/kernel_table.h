@@ -114,6 +114,7 @@ struct KernelTable {
   // thread at least 1024 rows and 512 columns, the last sliver more than half full. Null where an
   // ISA has none.
   SgemmUkr sgemm_ukr_tall;
+  SgemmUkrPacking sgemm_ukr_tall_packing;
   int mr_tall, nr_tall;
   index_t nc_tall;
   void (*bias_add)(float*, const float*, index_t, index_t);
@@ -208,6 +209,9 @@ void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, in
                      index_t kc, int mr, float* dst);
 void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
+void SgemmUkrTallPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
+                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
+                         const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
 void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,

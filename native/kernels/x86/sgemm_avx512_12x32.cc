@@ -7,9 +7,9 @@
  * most 16 columns and a last row panel of at most 8 or 4 rows use narrower tiles, and the last
  * 1-4 columns of a narrow product have a kernel of their own (SgemmNarrow). An 8 x 48 tile
  * (SgemmUkrWide) serves widths of 48 + r, where 12 x 32 would end in a 16-column sliver, and a
- * 6 x 64 tile (SgemmUkrTall) wide products with a row-major A. The 12 x 32 and 8 x 48 tiles
- * also come in a packing form (SgemmUkrPacking, SgemmUkrWidePacking) that reads a row-major B
- * from its source and stores the packed sliver as it goes. Compiled with the AVX-512 flags only;
+ * 6 x 64 tile (SgemmUkrTall) wide products with a row-major A. Each tile also comes in a
+ * packing form (SgemmUkrPacking, SgemmUkrWidePacking, SgemmUkrTallPacking) that reads a
+ * row-major B from its source and stores the packed sliver as it goes. Compiled with the AVX-512 flags only;
  * helpers have internal linkage.
  */
 #include <immintrin.h>
@@ -157,6 +157,16 @@ void DispatchTallWidth(index_t k, const float* a, index_t rs_a, index_t cs_a, co
   else Dispatch<kNrTall, 1, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
 }
 
+// The 6 x 64 tile packing its sliver of a row-major B as it goes.
+template <int kM>
+void TallWidthPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
+                      float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  if (n > 48) DispatchPacking<kNrTall, 4, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (n > 32) DispatchPacking<kNrTall, 3, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (n > 16) DispatchPacking<kNrTall, 2, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  else DispatchPacking<kNrTall, 1, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+}
+
 }  // namespace
 
 // The 6 x 64 tile: wide products with a row-major A (gemm.cc, UseTall).
@@ -188,6 +198,15 @@ void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float
     if (n <= 16) Dispatch<kNr, 1, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
     else Dispatch<kNr, 2, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
   }
+}
+
+// The 6 x 64 tile packing its sliver of a row-major B as it goes.
+void SgemmUkrTallPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
+                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
+                         const RowPrefetch* prefetch) {
+  if (m > 4) TallWidthPacking<6>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  else if (m > 2) TallWidthPacking<4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  else TallWidthPacking<2>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
 }
 
 // SgemmUkr and SgemmUkrWide, packing their sliver of a row-major B as they go (the driver's first
