@@ -9,8 +9,8 @@
  * (SgemmUkrWide) serves widths of 48 + r, where 12 x 32 would end in a 16-column sliver, and a
  * 6 x 64 tile (SgemmUkrTall) wide products with a row-major A. Each tile also comes in a
  * packing form (SgemmUkrPacking, SgemmUkrWidePacking, SgemmUkrTallPacking) that reads a
- * row-major B from its source and stores the packed sliver as it goes. Compiled with the AVX-512 flags only;
- * helpers have internal linkage.
+ * row-major B from its source and stores the packed sliver as it goes. Compiled with the
+ * AVX-512 flags only; helpers have internal linkage.
  */
 #include <immintrin.h>
 
@@ -134,102 +134,91 @@ void DispatchLayout(index_t k, const float* a, index_t rs_a, index_t cs_a, const
   }
 }
 
-template <int kNrPacked, int kV, int kM>
-void Dispatch(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-              int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  DispatchLayout<kNrPacked, kV, kM, false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, nullptr, 0, nullptr);
+// Each tile's choice of variant by the rows and columns in use, once for the plain tile (kPack
+// false: B packed at b) and once for its packing form (kPack: B read from b_src, ldb apart, and
+// packed into `packed`; kernel_table.h, SgemmUkrPacking).
+#define NN_TILE_ARGS k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, packed
+#define NN_TILE_PARAMS                                                                                         \
+  index_t k, const float *a, index_t rs_a, index_t cs_a, const float *b, float *c, index_t ldc, int m, int n, \
+      float alpha, float beta, const RowPrefetch *prefetch, const float *b_src, index_t ldb, float *packed
+
+// The main 12 x 32 tile; a sliver at most 16 columns wide (the remainder of N) computes one
+// vector, where the second would only multiply zero padding.
+template <bool kPack>
+void MainTile(NN_TILE_PARAMS) {
+  if (m > 8) {
+    if (n <= 16) DispatchLayout<kNr, 1, 12, kPack>(NN_TILE_ARGS);
+    else DispatchLayout<kNr, 2, 12, kPack>(NN_TILE_ARGS);
+  } else if (m > 4) {
+    if (n <= 16) DispatchLayout<kNr, 1, 8, kPack>(NN_TILE_ARGS);
+    else DispatchLayout<kNr, 2, 8, kPack>(NN_TILE_ARGS);
+  } else {
+    if (n <= 16) DispatchLayout<kNr, 1, 4, kPack>(NN_TILE_ARGS);
+    else DispatchLayout<kNr, 2, 4, kPack>(NN_TILE_ARGS);
+  }
 }
 
-// The same tile packing its sliver of a row-major B as it goes (kernel_table.h, SgemmUkrPacking).
-template <int kNrPacked, int kV, int kM>
-void DispatchPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
-                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  DispatchLayout<kNrPacked, kV, kM, true>(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, b);
+// The 8 x 48 tile: widths of an odd number of 48-column slivers (11 loads for 24 FMAs).
+template <bool kPack>
+void WideTile(NN_TILE_PARAMS) {
+  if (m > 4) DispatchLayout<kNrWide, 3, 8, kPack>(NN_TILE_ARGS);
+  else DispatchLayout<kNrWide, 3, 4, kPack>(NN_TILE_ARGS);
 }
 
 // The 6 x 64 tile with the vectors of the sliver in use: n <= 16, 32, 48 or 64 columns.
-template <int kM>
-void DispatchTallWidth(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
-                       int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (n > 48) Dispatch<kNrTall, 4, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (n > 32) Dispatch<kNrTall, 3, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (n > 16) Dispatch<kNrTall, 2, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else Dispatch<kNrTall, 1, kM>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+template <int kM, bool kPack>
+void TallTileWidth(NN_TILE_PARAMS) {
+  if (n > 48) DispatchLayout<kNrTall, 4, kM, kPack>(NN_TILE_ARGS);
+  else if (n > 32) DispatchLayout<kNrTall, 3, kM, kPack>(NN_TILE_ARGS);
+  else if (n > 16) DispatchLayout<kNrTall, 2, kM, kPack>(NN_TILE_ARGS);
+  else DispatchLayout<kNrTall, 1, kM, kPack>(NN_TILE_ARGS);
 }
 
-// The 6 x 64 tile packing its sliver of a row-major B as it goes.
-template <int kM>
-void TallWidthPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
-                      float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (n > 48) DispatchPacking<kNrTall, 4, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (n > 32) DispatchPacking<kNrTall, 3, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (n > 16) DispatchPacking<kNrTall, 2, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  else DispatchPacking<kNrTall, 1, kM>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+template <bool kPack>
+void TallTile(NN_TILE_PARAMS) {
+  if (m > 4) TallTileWidth<6, kPack>(NN_TILE_ARGS);
+  else if (m > 2) TallTileWidth<4, kPack>(NN_TILE_ARGS);
+  else TallTileWidth<2, kPack>(NN_TILE_ARGS);
 }
+
+#undef NN_TILE_PARAMS
+#undef NN_TILE_ARGS
 
 }  // namespace
+
+// The entry points (kernel_table.h): plain, B already packed; packing, B read from its source
+// and packed into b on the way (the driver's first row panel of each packed B panel).
+void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
+              int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  MainTile<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, nullptr, 0, nullptr);
+}
+
+void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
+                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  WideTile<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, nullptr, 0, nullptr);
+}
 
 // The 6 x 64 tile: wide products with a row-major A (gemm.cc, UseTall).
 void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
                   int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (m > 4) DispatchTallWidth<6>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (m > 2) DispatchTallWidth<4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else DispatchTallWidth<2>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
+  TallTile<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch, nullptr, 0, nullptr);
 }
 
-// The 8 x 48 tile: widths of an odd number of 48-column slivers (11 loads for 24 FMAs).
-void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
-                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (m > 4) Dispatch<kNrWide, 3, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  else Dispatch<kNrWide, 3, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-}
-
-// The main 12 x 32 tile; a sliver at most 16 columns wide (the remainder of N) computes one
-// vector, where the second would only multiply zero padding.
-void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-              int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (m > 8) {
-    if (n <= 16) Dispatch<kNr, 1, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-    else Dispatch<kNr, 2, 12>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  } else if (m > 4) {
-    if (n <= 16) Dispatch<kNr, 1, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-    else Dispatch<kNr, 2, 8>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  } else {
-    if (n <= 16) Dispatch<kNr, 1, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-    else Dispatch<kNr, 2, 4>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta, prefetch);
-  }
-}
-
-// The 6 x 64 tile packing its sliver of a row-major B as it goes.
-void SgemmUkrTallPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
-                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
-                         const RowPrefetch* prefetch) {
-  if (m > 4) TallWidthPacking<6>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  else if (m > 2) TallWidthPacking<4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  else TallWidthPacking<2>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-}
-
-// SgemmUkr and SgemmUkrWide, packing their sliver of a row-major B as they go (the driver's first
-// row panel of each packed B panel).
 void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
                      float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
-  if (m > 8) {
-    if (n <= 16) DispatchPacking<kNr, 1, 12>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-    else DispatchPacking<kNr, 2, 12>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  } else if (m > 4) {
-    if (n <= 16) DispatchPacking<kNr, 1, 8>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-    else DispatchPacking<kNr, 2, 8>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  } else {
-    if (n <= 16) DispatchPacking<kNr, 1, 4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-    else DispatchPacking<kNr, 2, 4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  }
+  MainTile<true>(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, b);
 }
 
 void SgemmUkrWidePacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
                          float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
                          const RowPrefetch* prefetch) {
-  if (m > 4) DispatchPacking<kNrWide, 3, 8>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
-  else DispatchPacking<kNrWide, 3, 4>(k, a, rs_a, cs_a, b_src, ldb, b, c, ldc, m, n, alpha, beta, prefetch);
+  WideTile<true>(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, b);
+}
+
+void SgemmUkrTallPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
+                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
+                         const RowPrefetch* prefetch) {
+  TallTile<true>(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta, prefetch, b_src, ldb, b);
 }
 
 namespace {
