@@ -25,6 +25,11 @@ export interface NativeBinding {
   getNumThreads(): number;
   /** Single-thread GFLOP/s of the active ISA's FMA units, measured for about `seconds`. */
   fmaPeak(seconds: number): number;
+  /**
+   * Single-thread GFLOP/s of the micro-kernel that large products run on, all its operands in
+   * L1, measured for about `seconds`: the ceiling of a whole product's rate.
+   */
+  sgemmTilePeak(seconds: number): number;
   /** Seconds per sgemm call (alpha 1, beta 0), timed in a native loop of at least minSeconds. */
   sgemmBench(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float32Array, lda: number,
     b: Float32Array, ldb: number, c: Float32Array, ldc: number, threads: number, minSeconds: number): number;

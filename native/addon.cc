@@ -37,6 +37,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New(env, nn::binding::SetNumThreads, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New(env, nn::binding::GetNumThreads, "getNumThreads"));
   exports.Set("fmaPeak", Napi::Function::New(env, Kernel<nn::binding::FmaPeak>, "fmaPeak"));
+  exports.Set("sgemmTilePeak", Napi::Function::New(env, Kernel<nn::binding::SgemmTilePeak>, "sgemmTilePeak"));
   exports.Set("sgemmBench", Napi::Function::New(env, Kernel<nn::binding::SgemmBench>, "sgemmBench"));
   exports.Set("biasAdd", Napi::Function::New(env, Kernel<nn::binding::BiasAdd>, "biasAdd"));
   exports.Set("biasGrad", Napi::Function::New(env, Kernel<nn::binding::BiasGrad>, "biasGrad"));

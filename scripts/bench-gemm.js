@@ -98,6 +98,9 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nnkit-bench-'));
   const exe = buildOpenblasChild(tmp);
   const peak1 = native.fmaPeak(0.3);
+  // The micro-kernel of large products alone, its operands in L1: what a whole product can at
+  // most reach of peak (packing and memory traffic come on top).
+  const tile1 = native.sgemmTilePeak(0.3);
   const children = {};
   if (exe) {
     for (const t of THREADS) {
@@ -107,6 +110,7 @@ async function main() {
   }
   const log = (s) => (JSON_OUT ? process.stderr.write(`${s}\n`) : console.log(s));
   log(`nnkit sgemm: ${native.isa} path, ${os.cpus()[0].model}, ${os.cpus().length} cores; FMA peak (1 thread) ${peak1.toFixed(1)} GFLOP/s`);
+  log(`micro-kernel alone, operands in L1 (1 thread): ${tile1.toFixed(1)} GFLOP/s (${(100 * tile1 / peak1).toFixed(0)}% peak): the ceiling of a whole product's rate`);
   if (!exe) log('OpenBLAS not found (apt-get install libopenblas-dev): nnkit figures only.');
   const rows = [];
   const outFile = path.join(tmp, 'c.bin');
@@ -160,7 +164,7 @@ async function main() {
   }
   for (const ch of Object.values(children)) ch.close();
   fs.rmSync(tmp, { recursive: true, force: true });
-  if (JSON_OUT) console.log(JSON.stringify({ isa: native.isa, peakGflops1Thread: peak1, rows }, null, 2));
+  if (JSON_OUT) console.log(JSON.stringify({ isa: native.isa, peakGflops1Thread: peak1, tileGflops1Thread: tile1, rows }, null, 2));
   if (rows.some((r) => r.error)) process.exitCode = 1;
 }
 

@@ -15,6 +15,7 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info);
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info);
 Napi::Value FmaPeak(const Napi::CallbackInfo& info);
+Napi::Value SgemmTilePeak(const Napi::CallbackInfo& info);
 Napi::Value SgemmBench(const Napi::CallbackInfo& info);
 Napi::Value LowerThreadPriority(const Napi::CallbackInfo& info);
 // layers.cc

@@ -51,6 +51,12 @@ Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), kernels::MeasureFmaPeakGflops(seconds));
 }
 
+// sgemmTilePeak(seconds) -> single-thread GFLOP/s of the large products' micro-kernel, operands in L1
+Napi::Value SgemmTilePeak(const Napi::CallbackInfo& info) {
+  const float seconds = FiniteArg(info, 0, "seconds");
+  return Napi::Number::New(info.Env(), kernels::MeasureTileGflops(seconds));
+}
+
 // sgemmBench(transA, transB, m, n, k, A, lda, B, ldb, C, ldc, threads, minSeconds) -> seconds per call
 Napi::Value SgemmBench(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

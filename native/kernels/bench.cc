@@ -5,6 +5,8 @@
  * they print do not include the cost of crossing from JavaScript, plus the thread-count setters.
  */
 #include <chrono>
+#include <cstdint>
+#include <vector>
 
 #include "kernel_table.h"
 #include "thread_pool.h"
@@ -38,6 +40,42 @@ double MeasureFmaPeakGflops(double seconds) {
     if (gflops > best) best = gflops;
   }
   return sink == -1.0f ? 0 : best;  // reading sink keeps the probe's work observable
+}
+
+double MeasureTileGflops(double seconds) {
+  const KernelTable& t = Table();
+  // the tile that big products with a row-major A run on (gemm.cc, PreferTall)
+  const bool tall = t.sgemm_ukr_tall != nullptr;
+  const SgemmUkr ukr = tall ? t.sgemm_ukr_tall : t.sgemm_ukr;
+  const int mr = tall ? t.mr_tall : t.mr, nr = tall ? t.nr_tall : t.nr;
+  // A as one packed panel (A(i, p) = a[p * mr + i]) and B as one packed sliver, kc deep: the
+  // driver's kc, or less so that both fit in 32 KiB and stay in L1 (6 x 64: kc 112).
+  index_t kc = t.kc;
+  while (kc > 16 && kc * (mr + nr) * static_cast<index_t>(sizeof(float)) > 32 * 1024) kc -= 16;
+  std::vector<float> storage(static_cast<std::size_t>(kc * (mr + nr) + mr * nr + 32));
+  float* base = storage.data();
+  while (reinterpret_cast<std::uintptr_t>(base) % 64 != 0) ++base;
+  float* b = base;
+  float* a = b + kc * nr;
+  float* c = a + kc * mr;
+  for (index_t i = 0; i < kc * nr; ++i) b[i] = static_cast<float>(i % 7) * 0.125f - 0.375f;
+  for (index_t i = 0; i < kc * mr; ++i) a[i] = static_cast<float>(i % 5) * 0.25f - 0.5f;
+  const double flops_per_call = 2.0 * mr * nr * static_cast<double>(kc);
+  index_t reps = 1024;
+  double best = 0;
+  const double start = Now();
+  while (Now() - start < seconds) {
+    const double t0 = Now();
+    for (index_t r = 0; r < reps; ++r) ukr(kc, a, 1, mr, b, c, nr, mr, nr, 1.0f, 1.0f, nullptr);
+    const double dt = Now() - t0;
+    if (dt < 0.01) {
+      reps *= 2;
+      continue;
+    }
+    const double gflops = flops_per_call * static_cast<double>(reps) / dt * 1e-9;
+    if (gflops > best) best = gflops;
+  }
+  return c[0] == -1.0f ? 0 : best;  // reading C keeps the tile's work observable
 }
 
 double TimeSgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, const float* a, index_t lda,

@@ -49,6 +49,10 @@ void SetNumThreads(int threads);
 // Benchmark helpers, timed in native loops (no JS crossing inside the timed region).
 // The single-thread GFLOP/s of the active ISA's FMA units, measured for about `seconds`.
 double MeasureFmaPeakGflops(double seconds);
+// The single-thread GFLOP/s of the micro-kernel that large products run on (the AVX-512 6 x 64
+// tile, the AVX2 6 x 16, the scalar 4 x 8), all its operands in L1, for about `seconds`: the
+// ceiling of a whole product's rate, which adds packing and the memory traffic.
+double MeasureTileGflops(double seconds);
 // Seconds per call of Sgemm(alpha = 1, beta = 0), repeated for at least `min_seconds`.
 double TimeSgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, const float* a, index_t lda,
                  const float* b, index_t ldb, float* c, index_t ldc, int threads, double min_seconds);

@@ -37,6 +37,7 @@ describe('binding argument checks', () => {
     ['adamUpdate: step 0', () => native.adamUpdate(f(3), f(3), f(3), f(3), 3, 0.1, 0.9, 0.999, 1e-8, 0), 'TypeError', 'NNKIT_ERR_ARG', 'Expected positive integer for step but received 0'],
     ['svmLoss: label out of range', () => native.svmLoss(f(6), new Int32Array([0, 3]), 2, 3, null), 'RangeError', 'NNKIT_ERR_LABEL', 'Expected label in [0, 3) for labels[1] but received 3'],
     ['sgdUpdate: g short', () => native.sgdUpdate(f(4), f(3), 4, 0.1), 'RangeError', 'NNKIT_ERR_SHAPE', 'Expected at least 4 elements for g but received 3'],
+    ['sgemmTilePeak: NaN seconds', () => native.sgemmTilePeak(NaN), 'TypeError', 'NNKIT_ERR_ARG', 'Expected finite number for seconds but received NaN'],
     ['momentumUpdate: infinite lr', () => native.momentumUpdate(f(4), f(4), f(4), 4, Infinity, 0.9), 'TypeError', 'NNKIT_ERR_ARG', 'Expected finite number for lr but received Infinity'],
     ['momentumUpdate: v aliases w', () => { const w = f(4); native.momentumUpdate(w, f(4), w, 4, 0.1, 0.9); }, 'RangeError', 'NNKIT_ERR_ARG', 'Expected v not to share memory with w'],
   ];

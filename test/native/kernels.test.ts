@@ -19,6 +19,12 @@ describe(`kernels on the ${native.isa} path`, () => {
     expect(linalg.isa).toBe(expected);
   });
 
+  it("the benchmark's micro-kernel probe runs this path's tile on its own buffers", () => {
+    const rate = native.sgemmTilePeak(0.02);
+    expect(Number.isFinite(rate)).toBe(true);
+    expect(rate).toBeGreaterThan(0);
+  });
+
   describe('sgemm', () => {
     const [MR, NR] = TILES[native.isa];
     const sizes = [...new Set([1, 2, 3, MR - 1, MR, MR + 1, NR - 1, NR + 1, 63, 64, 65, 257])].filter((s) => s > 0);
