@@ -66,7 +66,7 @@ double MeasureTileGflops(double seconds) {
   const double start = Now();
   while (Now() - start < seconds) {
     const double t0 = Now();
-    for (index_t r = 0; r < reps; ++r) ukr(kc, a, 1, mr, b, c, nr, mr, nr, 1.0f, 1.0f, nullptr);
+    for (index_t r = 0; r < reps; ++r) ukr(kc, a, 1, mr, nullptr, b, c, nr, mr, nr, 1.0f, 1.0f, nullptr);
     const double dt = Now() - t0;
     if (dt < 0.01) {
       reps *= 2;

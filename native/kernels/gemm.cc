@@ -1,12 +1,13 @@
 /*
  * Module Name: gemm.cc
  *
- * Abstract: the ISA-agnostic single-precision GEMM driver. Only op(B) is packed: for each
- * NC-wide column panel and KC-deep slice, into NR-wide slivers (the transposes folded in, edges
- * zero-padded). A is read in place by the micro-kernel through its strides, MR rows at a time
- * (MLAS's scheme: no A packing on the skinny shapes of training, where it would cost as much as
- * the arithmetic); only a short last row panel is copied, zero-padded, so the micro-kernel may
- * always read MR rows. Loop order: for each MR-row panel of A (in L1), sweep every sliver of
+ * Abstract: the ISA-agnostic single-precision GEMM driver. op(B) is packed: for each NC-wide
+ * column panel and KC-deep slice, into NR-wide slivers (the transposes folded in, edges
+ * zero-padded). A row-major A is read in place by the micro-kernel through its strides, MR rows
+ * at a time (MLAS's scheme: no A packing on the skinny shapes of training, where it would cost as
+ * much as the arithmetic); a short last row panel goes as row pointers, its first row repeated,
+ * so the micro-kernel may always read MR rows. A transposed A is packed, a block of row panels at
+ * a time. Loop order: for each MR-row panel of A (in L1), sweep every sliver of
  * the packed B panel (in L2). A row-major B is packed by the first row panel's tiles as they
  * compute (SgemmUkrPacking, where the ISA has it), not in a pass of its own.
  *
@@ -16,7 +17,8 @@
  * The last 1-4 columns of a narrow product go to a narrow kernel, block by block of A while the
  * block is in L1. Products at most 16 columns wide (an output layer) go to the ISA's small-N
  * kernel, one vector per row of C, blocks of rows over the threads. A's rows may be given as
- * indices into a larger matrix (a minibatch of a data set): they are then copied block by block.
+ * indices into a larger matrix (a minibatch of a data set): they are read in place too, through
+ * one pointer per row of each panel.
  *
  * An NT product with C wider than tall (dX = dZ W^T) runs as C^T = B A^T, each finished block
  * of C^T transposed into C (SwapNt).
@@ -155,23 +157,10 @@ void PackB(const KernelTable& t, bool trans, const float* b, index_t ldb, index_
 // read straight from its data set).
 inline index_t StoredRow(const std::int32_t* a_rows, index_t r) { return a_rows != nullptr ? a_rows[r] : r; }
 
-// Copies rows i0 .. i0 + rows - 1 of a row-major op(A) (stored rows StoredRow(a_rows, i0 + i), cols
-// [p0, p0 + kc)) into one MR x kc panel of contiguous rows, dst[i * kc + p] (rows past `rows`
-// zeroed): what the micro-kernel reads with rs = kc, cs = 1. For a minibatch's indexed rows, and
-// for the short last row panel of a row-major A (row by row with memcpy: 100 x 3072 x 50 NN
-// 5% faster than a column-by-column copy into the kernel's other layout).
-void PackARows(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
-               index_t kc, int mr, float* dst) {
-  for (index_t i = 0; i < rows; ++i) {
-    std::memcpy(dst + i * kc, a + StoredRow(a_rows, i0 + i) * lda + p0, sizeof(float) * static_cast<std::size_t>(kc));
-  }
-  for (index_t i = rows; i < mr; ++i) std::memset(dst + i * kc, 0, sizeof(float) * static_cast<std::size_t>(kc));
-}
-
 // Packs rows [i0, i0 + rows) of op(A) = A^T (A stored k x m) into ceil(rows / mr) panels of the
-// same layout, panel s at dst + s * kc * mr. Each source row (one p) is read as one contiguous
-// run, instead of MR floats from each of kc rows lda apart (on power-of-two lda those all fall
-// into a single L1 set).
+// micro-kernel's transposed layout (A(i, p) = panel[p * mr + i]), panel s at dst + s * kc * mr.
+// Each source row (one p) is read as one contiguous run, instead of MR floats from each of kc
+// rows lda apart (on power-of-two lda those all fall into a single L1 set).
 // Copies MR floats (MR a multiple of 2): SSE moves, unrolled for the tile heights in use.
 template <int MR>
 inline void CopyRun(float* d, const float* src) {
@@ -313,8 +302,9 @@ Status GemmBlock(const GemmArgs& g) {
   const index_t kc_max = Min(kc_step, g.k);
   const index_t nc_max = Min(nc_step, (g.n + nr - 1) / nr * nr);
   float* pack_b = t_pack_b.Get(static_cast<std::size_t>(nc_max * kc_max));
-  float* panel_a = t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max));
-  if (pack_b == nullptr || panel_a == nullptr) return Status::OutOfMemory;
+  // panels of a transposed A (a row-major A is read in place)
+  float* panel_a = g.trans_a ? t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max)) : nullptr;
+  if (pack_b == nullptr || (g.trans_a && panel_a == nullptr)) return Status::OutOfMemory;
   // The narrow kernel's lane-wise sums (row-major A): kNarrowMaxLanes floats per row and narrow
   // column, carried from K block to K block for every row of C when there are several blocks
   // and they fit in kMaxNarrowCarry floats; otherwise each block's sums are reduced into C (one
@@ -326,14 +316,16 @@ Status GemmBlock(const GemmArgs& g) {
     narrow_partial = t_narrow_partial.Get(static_cast<std::size_t>((narrow_carry ? g.m + mr : mr) * narrow_row_floats));
     if (narrow_partial == nullptr) return Status::OutOfMemory;
   }
-  // the narrow columns of one MR-row panel (rows ir..) of the K block at pc, kc deep
-  const auto narrow = [&](index_t ir, int mb, index_t pc, index_t kc, float beta, const float* a, index_t lda) {
+  // the narrow columns of one MR-row panel (rows ir..) of the K block at pc, kc deep (its rows at
+  // a + i * lda, or at a_ptrs[i])
+  const auto narrow = [&](index_t ir, int mb, index_t pc, index_t kc, float beta, const float* a, index_t lda,
+                          const float* const* a_ptrs) {
     if (narrow_carry) {
-      t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, a, lda, g.narrow_bc + pc, g.k, g.beta, g.c + ir * g.ldc + g.n, g.ldc,
-                     narrow_partial + ir * narrow_row_floats, pc == 0, pc + kc >= g.k);
+      t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, a, lda, a_ptrs, g.narrow_bc + pc, g.k, g.beta, g.c + ir * g.ldc + g.n,
+                     g.ldc, narrow_partial + ir * narrow_row_floats, pc == 0, pc + kc >= g.k);
     } else {
-      t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, a, lda, g.narrow_bc + pc, g.k, beta, g.c + ir * g.ldc + g.n, g.ldc,
-                     narrow_partial, true, true);
+      t.sgemm_narrow(mb, g.narrow_r, kc, g.alpha, a, lda, a_ptrs, g.narrow_bc + pc, g.k, beta, g.c + ir * g.ldc + g.n,
+                     g.ldc, narrow_partial, true, true);
     }
   };
 
@@ -348,30 +340,33 @@ Status GemmBlock(const GemmArgs& g) {
       if (!pack_in_tiles) PackB(t, g.trans_b, g.b, g.ldb, pc, jc, kc, nc, nr, pack_b);
       // One MR-row panel of A against every sliver of the packed B panel (the first panel:
       // packing it, when pack_in_tiles); the first sliver's kernel carries the prefetch hint, if any.
-      const auto sweep = [&](const float* ap, index_t rs, index_t cs, index_t ir, int mb, const RowPrefetch* prefetch,
-                             bool first_panel) {
+      const auto sweep = [&](const float* ap, index_t rs, index_t cs, const float* const* a_ptrs, index_t ir, int mb,
+                             const RowPrefetch* prefetch, bool first_panel) {
         float* crow = g.c + ir * g.ldc + jc;
         for (index_t jr = 0; jr < nc; jr += nr) {
           const int nb = static_cast<int>(Min(nr, nc - jr));
           const RowPrefetch* hint = jr == 0 ? prefetch : nullptr;
           if (pack_in_tiles && first_panel) {
-            g.tile.packing(kc, ap, rs, cs, g.b + pc * g.ldb + jc + jr, g.ldb, pack_b + jr * kc, crow + jr, g.ldc, mb, nb,
-                           g.alpha, beta, hint);
+            g.tile.packing(kc, ap, rs, cs, a_ptrs, g.b + pc * g.ldb + jc + jr, g.ldb, pack_b + jr * kc, crow + jr,
+                           g.ldc, mb, nb, g.alpha, beta, hint);
           } else {
-            g.tile.ukr(kc, ap, rs, cs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta, hint);
+            g.tile.ukr(kc, ap, rs, cs, a_ptrs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta, hint);
           }
         }
       };
       if (!g.trans_a && g.a_rows != nullptr) {
-        // Indexed rows: each MR x KC block copied into a panel of contiguous rows, the gather of a
-        // minibatch done piecewise into L1 instead of into a whole copy of the batch.
+        // Indexed rows, read in place: the tiles and the narrow kernel take each panel's rows as
+        // pointers (a short last panel repeats its first row, whose results are not stored).
         // The rows are scattered through a data set that is mostly not in cache: while a panel
         // is computed, the rows of the next one (or the first panel of the next K block) are
-        // prefetched, so its copy does not wait on memory.
+        // prefetched, so that it does not wait on memory.
         RowPrefetch next{};
+        const float* rows[RowPrefetch::kMaxRows];
         for (index_t ir = 0; ir < g.m; ir += mr) {
           const int mb = static_cast<int>(Min(mr, g.m - ir));
-          PackARows(g.a, g.lda, g.a_rows, ir, pc, mb, kc, mr, panel_a);
+          for (int i = 0; i < mr; ++i) {
+            rows[i] = g.a + static_cast<index_t>(g.a_rows[ir + (i < mb ? i : 0)]) * g.lda + pc;
+          }
           const bool last_panel = ir + mr >= g.m;
           const index_t next_ir = last_panel ? 0 : ir + mr, next_pc = last_panel ? pc + kc_step : pc;
           next.count = 0;
@@ -380,20 +375,22 @@ Status GemmBlock(const GemmArgs& g) {
             next.count = static_cast<int>(Min(Min(mr, RowPrefetch::kMaxRows), g.m - next_ir));
             for (int r = 0; r < next.count; ++r) next.rows[r] = g.a + static_cast<index_t>(g.a_rows[next_ir + r]) * g.lda + next_pc;
           }
-          sweep(panel_a, kc, 1, ir, mb, &next, ir == 0);
-          if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, panel_a, kc);
+          sweep(nullptr, 0, 1, rows, ir, mb, &next, ir == 0);
+          if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, nullptr, 0, rows);
         }
       } else if (!g.trans_a) {
-        // Row-major A is read in place (op(A)(i, p) = A[i * lda + p]); only a short last panel is copied.
+        // Row-major A is read in place (op(A)(i, p) = A[i * lda + p]); a short last panel as row
+        // pointers, its first row repeated past the end of A.
         for (index_t ir = 0; ir < g.m; ir += mr) {
           const int mb = static_cast<int>(Min(mr, g.m - ir));
           if (mb == mr) {
-            sweep(g.a + ir * g.lda + pc, g.lda, 1, ir, mb, nullptr, ir == 0);
+            sweep(g.a + ir * g.lda + pc, g.lda, 1, nullptr, ir, mb, nullptr, ir == 0);
           } else {
-            PackARows(g.a, g.lda, nullptr, ir, pc, mb, kc, mr, panel_a);
-            sweep(panel_a, kc, 1, ir, mb, nullptr, ir == 0);
+            const float* rows[RowPrefetch::kMaxRows];
+            for (int i = 0; i < mr; ++i) rows[i] = g.a + (ir + (i < mb ? i : 0)) * g.lda + pc;
+            sweep(nullptr, 0, 1, rows, ir, mb, nullptr, ir == 0);
           }
-          if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, g.a + ir * g.lda + pc, g.lda);
+          if (g.narrow_r > 0) narrow(ir, mb, pc, kc, beta, g.a + ir * g.lda + pc, g.lda, nullptr);
         }
       } else {
         const index_t block_rows = kPanelsPerBlock * mr;
@@ -402,7 +399,7 @@ Status GemmBlock(const GemmArgs& g) {
           if (t.pack_a_transposed != nullptr) t.pack_a_transposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           else PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           for (index_t s = 0; s * mr < rows; ++s) {
-            sweep(panel_a + s * kc * mr, 1, mr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr,
+            sweep(panel_a + s * kc * mr, 1, mr, nullptr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr,
                   ic == 0 && s == 0);
           }
           if (g.narrow_r > 0) {

@@ -18,11 +18,16 @@ namespace nn::kernels {
 // AB = sum_p A(:, p) B(p, :) and writes C[i, j] = alpha * AB[i, j] + beta * C[i, j] for
 // i < m <= MR, j < n <= NR. beta == 0: C is not read.
 //
-// prefetch (or null): rows of A the driver copies next (the next panel of a minibatch read from
+// a_ptrs (or null): A's rows one pointer each, A(i, p) = a_ptrs[i][p], for rows scattered
+// through a data set (a minibatch read in place through its row index); MR pointers, all
+// readable (a short panel repeats a row, whose results are not stored); a, rs_a and cs_a are
+// then not used.
+//
+// prefetch (or null): rows of A the kernels read next (the next panel of a minibatch read from
 // its data set, which is mostly not in cache). A hint, which kernels may ignore: after every 16
 // rank-1 updates the kernel prefetches 2 * count 64-byte lines into L2, going round the rows line
-// by line, until `length` floats of each row are covered, so that the copy of that panel finds
-// them in L2 instead of waiting on memory.
+// by line, until `length` floats of each row are covered, so that the next panel finds them in L2
+// instead of waiting on memory.
 struct RowPrefetch {
   static constexpr int kMaxRows = 16;
   const float* rows[kMaxRows];  // first float to fetch in each row
@@ -34,8 +39,9 @@ struct RowPrefetch {
 // multiples of it (api.cc), so the float blocks, and the value, do not depend on the split.
 constexpr index_t kPenaltyBlock = 512;
 
-using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c,
-                          index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
+using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs,
+                          const float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
+                          const RowPrefetch* prefetch);
 
 // The micro-kernel packing its own sliver as it goes: the same product, with op(B) read from a
 // row-major B (op(B)(p, j) = b_src[p * ldb + j], j < n; no transpose), and the sliver packed
@@ -43,20 +49,22 @@ using SgemmUkr = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a,
 // for the next row panels' plain calls. The driver's first row panel of each packed B panel
 // (gemm.cc): the copy's stores ride along with the multiply-adds instead of a pass of their own.
 // Null where an ISA has none (the driver then packs first).
-using SgemmUkrPacking = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src,
-                                 index_t ldb, float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
-                                 const RowPrefetch* prefetch);
+using SgemmUkrPacking = void (*)(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs,
+                                 const float* b_src, index_t ldb, float* b, float* c, index_t ldc, int m, int n,
+                                 float alpha, float beta, const RowPrefetch* prefetch);
 
-// The last r <= 4 columns of a product with a row-major A (see x86/narrow.inc); null
-// where an ISA has none. Bc holds the r columns of op(B) one after another, ldbc apart
-// (bc[j * ldbc + p]). Called once per K block of k floats, in order: the K blocks' dot products
-// are kept lane by lane in `partial` (m * r * kNarrowMaxLanes floats, 64-byte aligned; `first`:
-// the first block, they start from zero) and only the call for the `last` block reduces them and
-// writes C[i, j] = alpha * sum + beta * C[i, j] (beta == 0: C is not read). A single block is
-// first and last at once.
+// The last r <= 4 columns of a product with a row-major A (see x86/narrow.inc), its rows at
+// a + i * lda or, when a_ptrs is set, at a_ptrs[i] (m pointers); null where an ISA has none.
+// Bc holds the r columns of op(B) one after another, ldbc apart (bc[j * ldbc + p]). Called once
+// per K block of k floats, in order: the K blocks' dot products are kept lane by lane in
+// `partial` (m * r * kNarrowMaxLanes floats, 64-byte aligned; `first`: the first block, they
+// start from zero) and only the call for the `last` block reduces them and writes
+// C[i, j] = alpha * sum + beta * C[i, j] (beta == 0: C is not read). A single block is first and
+// last at once.
 constexpr int kNarrowMaxLanes = 16;
-using SgemmNarrow = void (*)(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc,
-                             index_t ldbc, float beta, float* c, index_t ldc, float* partial, bool first, bool last);
+using SgemmNarrow = void (*)(index_t m, int r, index_t k, float alpha, const float* a, index_t lda,
+                             const float* const* a_ptrs, const float* bc, index_t ldbc, float beta, float* c,
+                             index_t ldc, float* partial, bool first, bool last);
 
 // The same r <= 4 columns for a block of a transposed A already packed for the micro-kernel:
 // `rows` rows of op(A) in ceil(rows / mr) panels of mr rows, panel s at panels + s * k * mr with
@@ -160,8 +168,9 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
 
 #define NN_DECLARE_ISA_KERNELS(ns)                                                             \
   namespace ns {                                                                               \
-  void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, \
-                index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch); \
+  void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a,                         \
+                const float* const* a_ptrs, const float* b, float* c, index_t ldc, int m,      \
+                int n, float alpha, float beta, const RowPrefetch* prefetch);                  \
   void BiasAdd(float* y, const float* bias, index_t rows, index_t cols);                       \
   void BiasGrad(const float* dy, index_t rows, index_t cols, float* db);                       \
   void ReluForward(const float* x, float* y, index_t n);                                       \
@@ -195,34 +204,38 @@ NN_DECLARE_ISA_KERNELS(avx512)
 namespace avx2 {
 void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
                      index_t kc, int mr, float* dst);
-void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
-                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
+void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs,
+                     const float* b_src, index_t ldb, float* b, float* c, index_t ldc, int m, int n, float alpha,
+                     float beta, const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
-void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
-                 float beta, float* c, index_t ldc, float* partial, bool first, bool last);
+void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* const* a_ptrs,
+                 const float* bc, index_t ldbc, float beta, float* c, index_t ldc, float* partial, bool first,
+                 bool last);
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
                        index_t ldbc, float beta, float* c, index_t ldc);
 }
 namespace avx512 {
 void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, index_t i0, index_t p0, index_t rows,
                      index_t kc, int mr, float* dst);
-void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc,
-                  int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
-void SgemmUkrTallPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
-                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
-                         const RowPrefetch* prefetch);
+void SgemmUkrTall(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs, const float* b,
+                  float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
+void SgemmUkrTallPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs,
+                         const float* b_src, index_t ldb, float* b, float* c, index_t ldc, int m, int n, float alpha,
+                         float beta, const RowPrefetch* prefetch);
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst);
 void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd);
-void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-                  int n, float alpha, float beta, const RowPrefetch* prefetch);
-void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
-                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
-void SgemmUkrWidePacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb,
-                         float* b, float* c, index_t ldc, int m, int n, float alpha, float beta,
-                         const RowPrefetch* prefetch);
-void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* bc, index_t ldbc,
-                 float beta, float* c, index_t ldc, float* partial, bool first, bool last);
+void SgemmUkrWide(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs, const float* b,
+                  float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch);
+void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs,
+                     const float* b_src, index_t ldb, float* b, float* c, index_t ldc, int m, int n, float alpha,
+                     float beta, const RowPrefetch* prefetch);
+void SgemmUkrWidePacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs,
+                         const float* b_src, index_t ldb, float* b, float* c, index_t ldc, int m, int n, float alpha,
+                         float beta, const RowPrefetch* prefetch);
+void SgemmNarrow(index_t m, int r, index_t k, float alpha, const float* a, index_t lda, const float* const* a_ptrs,
+                 const float* bc, index_t ldbc, float beta, float* c, index_t ldc, float* partial, bool first,
+                 bool last);
 void SgemmNarrowPacked(index_t rows, int mr, int r, index_t k, float alpha, const float* panels, const float* bc,
                        index_t ldbc, float beta, float* c, index_t ldc);
 void SgemmSmallN(bool trans_a, index_t m, int n, index_t k, float alpha, const float* a, index_t lda,

@@ -660,9 +660,12 @@ describe(`kernels on the ${native.isa} path`, () => {
       // forward X·W split along K, N and M; dW = Xᵀ·dZ along M, N and K (the indexed rows offset in
       // each); 100 x 50 x 10, an output layer, through the AVX-512 small-N kernel; 1030 x 40 x 512
       // through the 6 x 64 tile (1030 = 171 x 6 + 4: a short last panel of indexed rows); 40 x 2100 x 10
-      // and 2100 x 5 x 10: the small-N kernel's K blocks in X·W and in Xᵀ·dZ
+      // and 2100 x 5 x 10: the small-N kernel's K blocks in X·W and in Xᵀ·dZ. The tiles and the
+      // narrow kernel read indexed rows through pointers: 37 x 520 x 50 (8 x 48 tile, a last panel of
+      // 5 rows, 3 K blocks, 2 narrow columns), 26 x 300 x 97 (1 narrow column), 7 x 33 x 20 (fewer
+      // rows than any tile, 4 narrow columns), 50 x 1000 x 64 (two 32-column slivers)
       for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [1030, 40, 512], [2000, 20, 20], [100, 50, 10], [13, 7, 3],
-        [40, 2100, 10], [2100, 5, 10]]) {
+        [40, 2100, 10], [2100, 5, 10], [37, 520, 50], [26, 300, 97], [7, 33, 20], [50, 1000, 64]]) {
         const nData = n + 37;
         const data = randomArray(nData * inn, rng);
         const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % nData);

@@ -65,14 +65,15 @@ inline void StoreRow(float* c, __m256 v0, __m256 v1, __m256 valpha, __m256 vbeta
 // Rows of B ahead that a packing tile prefetches (as the AVX-512 tiles do).
 constexpr index_t kPackAhead = 8;
 
-// kUnitCol: A(i, p) = a[i * rs + p] (rows are contiguous); else A(i, p) = a[i + p * cs].
+// kUnitCol: A(i, p) = a[i * rs + p] (rows are contiguous), or a_ptrs[i][p] when a_ptrs is set;
+// else A(i, p) = a[i + p * cs].
 // kPack: B is read from its row-major source (b_src, rows ldb apart, n columns) instead of the
 // packed sliver b, and each row is stored into `packed` as it goes (16 floats, zero past n): the
 // first row panel's tiles pack B while they compute (kernel_table.h, SgemmUkrPacking).
 template <bool kUnitCol, bool kPrefetch, bool kPack>
-void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-            int n, float alpha, float beta, const RowPrefetch* prefetch, const float* b_src, index_t ldb,
-            float* packed) {
+void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* const* a_ptrs, const float* b, float* c,
+            index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch, const float* b_src,
+            index_t ldb, float* packed) {
   const __m256i mask0 = ColumnMask(0, n), mask1 = ColumnMask(8, n);
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -80,12 +81,13 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  const float* a0 = a;
-  const float* a1 = a + (kUnitCol ? rs : 1);
-  const float* a2 = a + 2 * (kUnitCol ? rs : 1);
-  const float* a3 = a + 3 * (kUnitCol ? rs : 1);
-  const float* a4 = a + 4 * (kUnitCol ? rs : 1);
-  const float* a5 = a + 5 * (kUnitCol ? rs : 1);
+  const bool ptrs = kUnitCol && a_ptrs != nullptr;
+  const float* a0 = ptrs ? a_ptrs[0] : a;
+  const float* a1 = ptrs ? a_ptrs[1] : a + (kUnitCol ? rs : 1);
+  const float* a2 = ptrs ? a_ptrs[2] : a + 2 * (kUnitCol ? rs : 1);
+  const float* a3 = ptrs ? a_ptrs[3] : a + 3 * (kUnitCol ? rs : 1);
+  const float* a4 = ptrs ? a_ptrs[4] : a + 4 * (kUnitCol ? rs : 1);
+  const float* a5 = ptrs ? a_ptrs[5] : a + 5 * (kUnitCol ? rs : 1);
   const index_t step = kUnitCol ? 1 : cs;
   // one rank-1 update
   const auto update = [&](index_t) __attribute__((always_inline)) {
@@ -167,22 +169,24 @@ void Kernel(index_t k, const float* a, index_t rs, index_t cs, const float* b, f
 // The same for a tile at most 8 columns wide (the last sliver of an N that is 1..8 past a
 // multiple of 16): half the FMAs, reading only the first 8 floats of each packed B row.
 template <bool kUnitCol>
-void KernelHalf(index_t k, const float* a, index_t rs, index_t cs, const float* b, float* c, index_t ldc, int m,
-                int n, float alpha, float beta) {
+void KernelHalf(index_t k, const float* a, index_t rs, index_t cs, const float* const* a_ptrs, const float* b, float* c,
+                index_t ldc, int m, int n, float alpha, float beta) {
   __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps();
   __m256 c3 = _mm256_setzero_ps(), c4 = _mm256_setzero_ps(), c5 = _mm256_setzero_ps();
   const index_t row = kUnitCol ? rs : 1;
   const index_t step = kUnitCol ? 1 : cs;
+  const float* rows[kMr];
+  for (int i = 0; i < kMr; ++i) rows[i] = kUnitCol && a_ptrs != nullptr ? a_ptrs[i] : a + i * row;
 #pragma GCC unroll 4
   for (index_t p = 0; p < k; ++p) {
     const __m256 b0 = _mm256_load_ps(b);
-    const float* ap = a + p * step;
-    c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap), b0, c0);
-    c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + row), b0, c1);
-    c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 2 * row), b0, c2);
-    c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 3 * row), b0, c3);
-    c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 4 * row), b0, c4);
-    c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(ap + 5 * row), b0, c5);
+    const index_t q = p * step;
+    c0 = _mm256_fmadd_ps(_mm256_broadcast_ss(rows[0] + q), b0, c0);
+    c1 = _mm256_fmadd_ps(_mm256_broadcast_ss(rows[1] + q), b0, c1);
+    c2 = _mm256_fmadd_ps(_mm256_broadcast_ss(rows[2] + q), b0, c2);
+    c3 = _mm256_fmadd_ps(_mm256_broadcast_ss(rows[3] + q), b0, c3);
+    c4 = _mm256_fmadd_ps(_mm256_broadcast_ss(rows[4] + q), b0, c4);
+    c5 = _mm256_fmadd_ps(_mm256_broadcast_ss(rows[5] + q), b0, c5);
     b += kNr;
   }
   alignas(32) float t[kMr * 8];
@@ -206,35 +210,37 @@ void KernelHalf(index_t k, const float* a, index_t rs, index_t cs, const float* 
 }  // namespace
 
 // prefetch: followed by the full-width kernel; the half-width one (a last sliver of 8 columns or
-// less) ignores it.
-void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b, float* c, index_t ldc, int m,
-              int n, float alpha, float beta, const RowPrefetch* prefetch) {
+// less) ignores it. Rows given as pointers (a_ptrs) take the contiguous-rows form.
+void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs, const float* b,
+              float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+  const bool unit = cs_a == 1 || a_ptrs != nullptr;
   if (n <= 8) {
-    if (cs_a == 1) KernelHalf<true>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
-    else KernelHalf<false>(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta);
+    if (unit) KernelHalf<true>(k, a, rs_a, cs_a, a_ptrs, b, c, ldc, m, n, alpha, beta);
+    else KernelHalf<false>(k, a, rs_a, cs_a, a_ptrs, b, c, ldc, m, n, alpha, beta);
   } else {
     const bool pf = HasRows(prefetch);
-    if (cs_a == 1) {
-      (pf ? Kernel<true, true, false> : Kernel<true, false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta,
-                                                                    prefetch, nullptr, 0, nullptr);
+    if (unit) {
+      (pf ? Kernel<true, true, false> : Kernel<true, false, false>)(k, a, rs_a, cs_a, a_ptrs, b, c, ldc, m, n, alpha,
+                                                                    beta, prefetch, nullptr, 0, nullptr);
     } else {
-      (pf ? Kernel<false, true, false> : Kernel<false, false, false>)(k, a, rs_a, cs_a, b, c, ldc, m, n, alpha, beta,
-                                                                      prefetch, nullptr, 0, nullptr);
+      (pf ? Kernel<false, true, false> : Kernel<false, false, false>)(k, a, rs_a, cs_a, a_ptrs, b, c, ldc, m, n, alpha,
+                                                                      beta, prefetch, nullptr, 0, nullptr);
     }
   }
 }
 
 // SgemmUkr packing its sliver of a row-major B as it goes; a sliver of at most 8 columns runs the
 // full-width kernel too (its second vector of zeros is packed as well).
-void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* b_src, index_t ldb, float* b,
-                     float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* prefetch) {
+void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs,
+                     const float* b_src, index_t ldb, float* b, float* c, index_t ldc, int m, int n, float alpha,
+                     float beta, const RowPrefetch* prefetch) {
   const bool pf = HasRows(prefetch);
-  if (cs_a == 1) {
-    (pf ? Kernel<true, true, true> : Kernel<true, false, true>)(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta,
-                                                                prefetch, b_src, ldb, b);
+  if (cs_a == 1 || a_ptrs != nullptr) {
+    (pf ? Kernel<true, true, true> : Kernel<true, false, true>)(k, a, rs_a, cs_a, a_ptrs, nullptr, c, ldc, m, n, alpha,
+                                                                beta, prefetch, b_src, ldb, b);
   } else {
-    (pf ? Kernel<false, true, true> : Kernel<false, false, true>)(k, a, rs_a, cs_a, nullptr, c, ldc, m, n, alpha, beta,
-                                                                  prefetch, b_src, ldb, b);
+    (pf ? Kernel<false, true, true> : Kernel<false, false, true>)(k, a, rs_a, cs_a, a_ptrs, nullptr, c, ldc, m, n,
+                                                                  alpha, beta, prefetch, b_src, ldb, b);
   }
 }
 
