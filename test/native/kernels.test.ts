@@ -251,7 +251,8 @@ describe(`kernels on the ${native.isa} path`, () => {
 
     it('biasAdd and biasGrad', () => {
       for (const rows of [1, 3, 17]) {
-        for (const cols of lengths) {
+        // 10, 12, 50: row tails of 8 + 2, 8 + 4 and 2 floats after whole vectors
+        for (const cols of [...lengths, 10, 12, 50]) {
           const y = randomArray(rows * cols, rng);
           const bias = randomArray(cols, rng);
           const want = Array.from(y, (v, i) => v + bias[i % cols]);

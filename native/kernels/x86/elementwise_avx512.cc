@@ -42,13 +42,24 @@ inline __m512 Exp(__m512 x) {
 
 }  // namespace
 
+// Row by row; the last cols % 16 floats of a row in exact pieces of 8, 4, 2 and 1, not one masked
+// vector: store forwarding treats a masked store as covering all its 64 bytes, so the next row's
+// first load, which overlaps them, waited for each row's store to reach the cache (100 x 10:
+// 0.74 us a call that way, a chain of 100 such waits).
 void BiasAdd(float* y, const float* bias, index_t rows, index_t cols) {
   for (index_t r = 0; r < rows; ++r) {
     float* yr = y + r * cols;
-    for (index_t j = 0; j < cols; j += 16) {
-      const __mmask16 m = Tail(cols - j);
-      _mm512_mask_storeu_ps(yr + j, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, yr + j), _mm512_maskz_loadu_ps(m, bias + j)));
+    index_t j = 0;
+    for (; j + 16 <= cols; j += 16) _mm512_storeu_ps(yr + j, _mm512_add_ps(_mm512_loadu_ps(yr + j), _mm512_loadu_ps(bias + j)));
+    if (j + 8 <= cols) {
+      _mm256_storeu_ps(yr + j, _mm256_add_ps(_mm256_loadu_ps(yr + j), _mm256_loadu_ps(bias + j)));
+      j += 8;
     }
+    if (j + 4 <= cols) {
+      _mm_storeu_ps(yr + j, _mm_add_ps(_mm_loadu_ps(yr + j), _mm_loadu_ps(bias + j)));
+      j += 4;
+    }
+    for (; j < cols; ++j) yr[j] += bias[j];
   }
 }
 
