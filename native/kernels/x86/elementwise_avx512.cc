@@ -42,10 +42,10 @@ inline __m512 Exp(__m512 x) {
 
 }  // namespace
 
-// Row by row; the last cols % 16 floats of a row in exact pieces of 8, 4, 2 and 1, not one masked
-// vector: store forwarding treats a masked store as covering all its 64 bytes, so the next row's
-// first load, which overlaps them, waited for each row's store to reach the cache (100 x 10:
-// 0.74 us a call that way, a chain of 100 such waits).
+// Row by row; the last cols % 16 floats of a row in exact pieces (8, 4, then single floats), not
+// one masked vector: store forwarding treats a masked store as covering all its 64 bytes, so the
+// next row's first load, which overlaps them, waited for each row's store to reach the cache
+// (100 x 10: 0.74 us a call that way, a chain of 100 such waits).
 void BiasAdd(float* y, const float* bias, index_t rows, index_t cols) {
   for (index_t r = 0; r < rows; ++r) {
     float* yr = y + r * cols;
