@@ -13,8 +13,9 @@ namespace nn::kernels::ref {
  * Routine Description: C[0:m, 0:n] = alpha * (A * B_packed) + beta * C[0:m, 0:n].
  * Arguments: k - depth; a - A's top-left element, A(i, p) = a[i * rs_a + p * cs_a] for i < kMr
  *   (all kMr rows readable); a_ptrs - or null: A(i, p) = a_ptrs[i][p] instead (kMr pointers);
- *   b - packed B, k x kNr (b[p * kNr + j]); c - C's top-left element; ldc - C's row stride; m, n - the tile corner to store (m <= kMr, n <= kNr); alpha, beta -
- *   scalars (beta == 0: C is not read); prefetch - a cache hint, ignored here.
+ *   b - packed B, k x kNr (b[p * kNr + j]); c - C's top-left element; ldc - C's row stride;
+ *   m, n - the tile corner to store (m <= kMr, n <= kNr); alpha, beta - scalars (beta == 0: C
+ *   is not read); prefetch - a cache hint, ignored here.
  */
 void SgemmUkr(index_t k, const float* a, index_t rs_a, index_t cs_a, const float* const* a_ptrs, const float* b,
               float* c, index_t ldc, int m, int n, float alpha, float beta, const RowPrefetch* /*prefetch*/) {
