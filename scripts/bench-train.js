@@ -10,9 +10,11 @@
  * same run, with plain SGD + momentum on the same batch shapes, and the ratios are printed.
  * Inputs are the real CIFAR-10 / MNIST subsets when ../shared/data is there, else random data
  * of the same shapes (the speed does not depend on the values).
- * Each nnkit figure comes with two bounds measured in the same run: the samples/s of the
- * iteration's matrix products alone (timed hot, in a native loop, at that thread count) and
- * the samples/s at 100% of the FMA peak.
+ * Each nnkit figure comes with bounds measured in the same run: the samples/s of the
+ * iteration's matrix products alone (timed hot, in a native loop, at that thread count), the
+ * samples/s at 100% of the FMA peak, and the iteration without the optimizer's update (an
+ * in-process loop of computeGradients, alternated with the same loop with the update): what no
+ * tuning of the update could exceed.
  */
 'use strict';
 const fs = require('fs');
@@ -111,6 +113,45 @@ function bounds(m, threads, peakGflops) {
   return { gemm: m.batch / seconds, peak: (m.batch * peakGflops * threads * 1e9) / flops, flopsPerSample: flops / m.batch };
 }
 
+/**
+ * samples/s of an in-process training loop (computeGradients on a sampled batch, then momentum's
+ * update) at this thread count, and of the same loop without the update, alternated in rounds.
+ */
+function updateBound(m, data, threads) {
+  const layers = m.hidden.map((h) => nn.dense(h, { activation: 'relu', init: nn.init.he() }));
+  layers.push(nn.dense(m.classes));
+  const model = new nn.Sequential({ inputSize: m.input, layers, seed: 1 });
+  model.threads = threads;
+  const opt = nn.optim.momentum(0.9);
+  const rows = new Int32Array(m.batch);
+  const y = new Int32Array(m.batch);
+  let seed = 3;
+  const time = { with: 0, without: 0 };
+  const iters = { with: 0, without: 0 };
+  const roundSeconds = QUICK ? 0.1 : 0.3;
+  for (let round = 0; round < 8; round++) {
+    const mode = round % 2 === 0 ? 'with' : 'without';
+    const t0 = performance.now();
+    let n = 0;
+    do {
+      for (let i = 0; i < m.batch; i++) {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        rows[i] = seed % m.rows;
+        y[i] = data.y[rows[i]];
+      }
+      model.computeGradients(data.x, y, m.batch, { defaultL2: 1e-4, rows });
+      if (mode === 'with') opt.step(model.params, model.grads, 1e-3, threads);
+      n++;
+    } while (performance.now() - t0 < roundSeconds * 1000);
+    if (round >= 2) {
+      // the first round of each mode warms up
+      time[mode] += performance.now() - t0;
+      iters[mode] += n;
+    }
+  }
+  return { withUpdate: (iters.with * m.batch * 1000) / time.with, noUpdate: (iters.without * m.batch * 1000) / time.without };
+}
+
 async function benchTfjs(tf, backend, m, data) {
   await tf.setBackend(backend);
   await tf.ready();
@@ -180,7 +221,7 @@ async function main() {
     const entry = { model: m.name, shape, data: data.source, nnkit: {}, tfjs: {}, target: TARGETS[m.name] };
     for (const threads of [1, 2]) entry.nnkit[`${threads}T`] = await benchNnkit(m, data, threads);
     entry.bounds = {};
-    for (const threads of [1, 2]) entry.bounds[`${threads}T`] = bounds(m, threads, peak);
+    for (const threads of [1, 2]) entry.bounds[`${threads}T`] = { ...bounds(m, threads, peak), ...updateBound(m, data, threads) };
     if (tfjs !== null) {
       for (const backend of tfjs.backends) {
         try {
@@ -200,6 +241,8 @@ async function main() {
       const b = entry.bounds[t];
       log(`  nnkit ${t}            ${fmt(v)} samples/s   (${(v / b.gemm).toFixed(2)} of its products alone, hot: ${fmt(b.gemm).trim()}; ` +
         `FMA peak bound ${fmt(b.peak).trim()})`);
+      log(`                                           without the optimizer's update: ${fmt(b.noUpdate).trim()} ` +
+        `(in-process loop; with it: ${fmt(b.withUpdate).trim()})`);
     }
     for (const [b, v] of refs) log(`  tfjs ${b.padEnd(5)}          ${fmt(v)} samples/s   nnkit best / tfjs ${b}: ${(best / v).toFixed(1)}x`);
     log(`  target ${TARGETS[m.name].toLocaleString('en-US')} samples/s (best thread setting): ${best >= TARGETS[m.name] ? 'met' : `not met (${(best / TARGETS[m.name]).toFixed(2)} of it)`}`);
