@@ -67,6 +67,18 @@ export interface NativeBinding {
   denseBackward(x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array, dz: Float32Array, dw: Float32Array,
     db: Float32Array | null, dx: Float32Array | null, n: number, inn: number, out: number, act: number, l1: number,
     l2: number, threads: number, rows?: Int32Array | null): number;
+  /**
+   * denseBackward, then an optimizer step on w (and b, from db) taken inside it, on each block of rows
+   * of w as soon as its gradient is complete; dx is computed from w before the step. kind: 1 SGD
+   * (w -= lr·g), 2 momentum, 3 Nesterov (wState, bState: their velocities). penalties[0] receives the
+   * penalty of w before the step (what denseBackward returns), penalties[1] the penalty after it.
+   * dw is scratch: its contents afterwards are unspecified (the step is mostly taken from rows of it
+   * that are never stored).
+   */
+  denseBackwardUpdate(x: Float32Array, w: Float32Array, y: Float32Array, dy: Float32Array, dz: Float32Array, dw: Float32Array,
+    db: Float32Array | null, dx: Float32Array | null, n: number, inn: number, out: number, act: number, l1: number,
+    l2: number, threads: number, rows: Int32Array | null, kind: number, lr: number, mu: number,
+    wState: Float32Array | null, b: Float32Array | null, bState: Float32Array | null, penalties: Float64Array): void;
   sgdUpdate(w: Float32Array, g: Float32Array, n: number, lr: number, threads?: number): void;
   momentumUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number, threads?: number): void;
   nesterovUpdate(w: Float32Array, g: Float32Array, v: Float32Array, n: number, lr: number, mu: number, threads?: number): void;

@@ -56,6 +56,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("penalty", Napi::Function::New(env, Kernel<nn::binding::Penalty>, "penalty"));
   exports.Set("denseForward", Napi::Function::New(env, Kernel<nn::binding::DenseForward>, "denseForward"));
   exports.Set("denseBackward", Napi::Function::New(env, Kernel<nn::binding::DenseBackward>, "denseBackward"));
+  exports.Set("denseBackwardUpdate", Napi::Function::New(env, Kernel<nn::binding::DenseBackwardUpdate>, "denseBackwardUpdate"));
   exports.Set("nesterovUpdate", Napi::Function::New(env, Kernel<nn::binding::NesterovUpdate>, "nesterovUpdate"));
   exports.Set("adagradUpdate", Napi::Function::New(env, Kernel<nn::binding::AdagradUpdate>, "adagradUpdate"));
   exports.Set("rmspropUpdate", Napi::Function::New(env, Kernel<nn::binding::RmspropUpdate>, "rmspropUpdate"));

@@ -4,6 +4,7 @@ import { runDemo } from '../lib/demo';
 import { init } from '../lib/initializers';
 import { dense } from '../lib/layers/dense';
 import { Sequential } from '../lib/models/sequential';
+import { optim } from '../lib/optimizers';
 import { train } from '../lib/trainer';
 import { centerOn, readCifar } from './helpers/data';
 
@@ -36,6 +37,33 @@ describe('train: the lecture\'s ClassifierTrainer', () => {
     expect(result.stats.lossHistory[199]).toBeLessThan(0.01); // the lecture ends at 0.0026
     expect(Array.from(model.params)).toEqual(Array.from(before)); // the caller's model is not modified
   }, 120000);
+
+  it('momentum, Nesterov and SGD steps (taken inside the backward pass) are those of computeGradients + step', async () => {
+    // full batch: one iteration per epoch, the rate decayed after each; reg 0.01 so that the cost's
+    // penalty, which the trainer takes from the previous step, counts
+    const digits = await loadDigits();
+    const xTrain = digits.x.slice(0, 400 * 64).map((v) => v / 16 - 0.5);
+    const yTrain = Int32Array.from(digits.y.slice(0, 400));
+    for (const update of ['momentum', 'nesterov', 'sgd'] as const) {
+      const model = new Sequential({ inputSize: 64, layers: [dense(50, { activation: 'relu', init: init.he() }), dense(10, { init: init.xavier() })], seed: 2 });
+      const result = await train(model, { xTrain, yTrain }, {
+        epochs: 6, update, momentum: 0.9, learningRate: 0.1, learningRateDecay: 0.9, reg: 0.01, sampleBatches: false, threads: 1,
+      });
+      const net = model.clone();
+      net.threads = 1;
+      const opt = update === 'momentum' ? optim.momentum(0.9) : update === 'nesterov' ? optim.nesterov(0.9) : optim.sgd();
+      const costs: number[] = [];
+      for (let e = 0; e < 6; e++) {
+        costs.push(net.computeGradients(xTrain, yTrain, 400, { defaultL2: 0.01 }));
+        opt.step(net.params, net.grads, 0.1 * 0.9 ** e, 1);
+      }
+      result.stats.lossHistory.forEach((c, i) => expect({ update, i, c: Math.abs(c - costs[i]) < 1e-5 * costs[i] }).toEqual({ update, i, c: true }));
+      expect(costs[5]).toBeLessThan(costs[0] - 0.1);
+      let worst = 0;
+      net.params.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - result.model.params[i]) / (Math.abs(v) + 1e-3))));
+      expect({ update, worst: worst < 1e-5 }).toEqual({ update, worst: true });
+    }
+  });
 
   it('prints the lecture\'s epoch lines and the closing line', async () => {
     const digits = await loadDigits();

@@ -15,6 +15,7 @@ import { Rng } from '../rng';
 import { encodeModelFile, FORMAT_VERSION, ModelFile, readModelFile, TensorEntry, writeFileAtomic } from '../io/modelfile';
 import { NnError } from '../errors';
 import { applyPipeline, FittedStep, restoreFitted } from '../preprocess';
+import type { FusedStep } from '../optimizers';
 
 export interface SequentialConfig {
   inputSize: number;
@@ -42,6 +43,8 @@ export interface DenseLayer {
   readonly b: Float32Array | null; // (units)
   readonly dw: Float32Array; // views into grads
   readonly db: Float32Array | null;
+  readonly wOffset: number; // where w (and dw) start in params (grads)
+  readonly bOffset: number; // where b starts (-1: no bias)
 }
 
 export interface DropoutLayer {
@@ -71,6 +74,9 @@ interface Workspace {
   grads: Float32Array[]; // per layer: dLoss/d(output), then d(pre-activation) in place
   masks: (Float32Array | null)[]; // dropout layers: the last training step's mask
   batch: Float32Array | null; // a gathered batch, when computeGradients gets row indices and layer 0 is dropout
+  input: Float32Array | null; // the last forwardLoss call's input (x, or batch), for the backward pass
+  inputRows: Int32Array | null; // and its row indices into input (or null: the batch itself)
+  penalties: Float64Array; // denseBackwardUpdate's output
 }
 
 /** Rows evaluated per chunk by predict/evaluate, to bound memory on large inputs. */
@@ -133,10 +139,12 @@ export class Sequential {
         offset += count;
         return views;
       };
+      const wOffset = offset;
       const [w, dw] = take(width * spec.units);
+      const bOffset = spec.bias ? offset : -1;
       const [b, db] = spec.bias ? take(spec.units) : [null, null];
       spec.init.fill(w, width, spec.units, rng);
-      layers.push({ kind: 'dense', spec, fanIn: width, units: spec.units, w, b, dw, db });
+      layers.push({ kind: 'dense', spec, fanIn: width, units: spec.units, w, b, dw, db, wOffset, bOffset });
       width = spec.units;
     }
     this.layers = layers;
@@ -261,6 +269,15 @@ export class Sequential {
    * labels in range, or for mse a Float32Array of n x outputs.
    */
   computeGradients(x: Float32Array, y: Int32Array | Float32Array, n: number, options: GradientOptions = {}): number {
+    return this.forwardLoss(x, y, n, options) + this.backward(n, options.defaultL2 ?? 0, null);
+  }
+
+  /**
+   * The first half of a training step (the trainer's, with `backwardUpdate`): forward in training
+   * mode and the loss's gradient, kept for the backward pass. Returns the mean data loss, without
+   * the penalty.
+   */
+  forwardLoss(x: Float32Array, y: Int32Array | Float32Array, n: number, options: GradientOptions = {}): number {
     const ws = this.workspace(n);
     let rows = options.rows ?? null;
     if (rows !== null && rows.length !== n) throw is.shapeError('rows.length', `the batch size ${n}`, rows.length);
@@ -271,10 +288,36 @@ export class Sequential {
       x = ws.batch;
       rows = null;
     }
+    ws.input = x;
+    ws.inputRows = rows;
     const scores = this.forward(x, n, true, options.dropoutSeed ?? 0, rows);
-    const last = this.layers.length - 1;
-    let loss = lossAndGrad(this.lossName, scores, y, n, this.outputSize, ws.grads[last]);
-    for (let l = last; l >= 0; l--) {
+    return lossAndGrad(this.lossName, scores, y, n, this.outputSize, ws.grads[this.layers.length - 1]);
+  }
+
+  /**
+   * The second half of a training step after `forwardLoss(x, y, n, options)` (same n and options):
+   * the backward pass with an optimizer step taken inside it, on a few rows of a dense layer's
+   * weights at a time as soon as their gradient is complete, while it is in cache (SGD, momentum or
+   * Nesterov: see Optimizer.fused). The result is the step computeGradients then step() would take;
+   * `grads` is not filled (the weight gradients are used where they are computed, mostly without
+   * being stored). Returns the penalty of the updated weights: the regularization part of the next
+   * step's cost.
+   * @throws {NnError} NNKIT_ERR_ARG when no forwardLoss on n rows precedes it.
+   */
+  backwardUpdate(n: number, options: GradientOptions, step: FusedStep): number {
+    return this.backward(n, options.defaultL2 ?? 0, step);
+  }
+
+  /** Backward from the loss gradient forwardLoss left; the penalty before the step (after it, with one). */
+  private backward(n: number, defaultL2: number, step: FusedStep | null): number {
+    const ws = this.workspace(n);
+    const x = ws.input;
+    if (x === null) throw is.invalid('n', 'the batch size of a forwardLoss call not yet followed by its backward pass', n);
+    const rows = ws.inputRows;
+    ws.input = null; // dZ is computed in place: a second backward pass would start from it
+    ws.inputRows = null;
+    let penalty = 0;
+    for (let l = this.layers.length - 1; l >= 0; l--) {
       const layer = this.layers[l];
       const input = l === 0 ? x : ws.acts[l - 1];
       if (layer.kind === 'dropout') {
@@ -283,12 +326,26 @@ export class Sequential {
         continue;
       }
       const r = layer.spec.regularizer;
-      // fused: dZ = dY ⊙ act'(Z) in place, dW = Xᵀ·dZ + penalty gradient, db = Σ dZ, dX = dZ·Wᵀ (not for layer 0)
-      loss += native.denseBackward(input, layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db,
-        l > 0 ? ws.grads[l - 1] : null, n, layer.fanIn, layer.units, ACTIVATION_CODES[layer.spec.activation],
-        r !== null ? r.l1 : 0, r !== null ? r.l2 : options.defaultL2 ?? 0, this.threads, l === 0 ? rows : null);
+      const l1 = r !== null ? r.l1 : 0;
+      const l2 = r !== null ? r.l2 : defaultL2;
+      const act = ACTIVATION_CODES[layer.spec.activation];
+      const dx = l > 0 ? ws.grads[l - 1] : null;
+      const layerRows = l === 0 ? rows : null;
+      if (step === null) {
+        // fused: dZ = dY ⊙ act'(Z) in place, dW = Xᵀ·dZ + penalty gradient, db = Σ dZ, dX = dZ·Wᵀ (not for layer 0)
+        penalty += native.denseBackward(input, layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db, dx, n,
+          layer.fanIn, layer.units, act, l1, l2, this.threads, layerRows);
+      } else {
+        // the same, then the step on W and b (their offsets in params are the ones in the optimizer's state)
+        const wState = step.state !== null ? step.state.subarray(layer.wOffset, layer.wOffset + layer.w.length) : null;
+        const bState = step.state !== null && layer.b !== null ? step.state.subarray(layer.bOffset, layer.bOffset + layer.b.length) : null;
+        native.denseBackwardUpdate(input, layer.w, ws.acts[l], ws.grads[l], ws.grads[l], layer.dw, layer.db, dx, n,
+          layer.fanIn, layer.units, act, l1, l2, this.threads, layerRows, step.kind, step.lr, step.mu, wState, layer.b,
+          bState, ws.penalties);
+        penalty += ws.penalties[1];
+      }
     }
-    return loss;
+    return penalty;
   }
 
   /** The dropout mask a layer used in the last computeGradients call on n rows (for gradient checks). */
@@ -476,6 +533,9 @@ export class Sequential {
         grads: this.layers.map((l) => new Float32Array(n * l.units)),
         masks: this.layers.map((l) => (l.kind === 'dropout' ? new Float32Array(n * l.units) : null)),
         batch: null,
+        input: null,
+        inputRows: null,
+        penalties: new Float64Array(2),
       };
       this.workspaces.set(n, ws);
     }

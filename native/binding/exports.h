@@ -33,6 +33,7 @@ Napi::Value DropoutForward(const Napi::CallbackInfo& info);
 Napi::Value Penalty(const Napi::CallbackInfo& info);
 Napi::Value DenseForward(const Napi::CallbackInfo& info);
 Napi::Value DenseBackward(const Napi::CallbackInfo& info);
+Napi::Value DenseBackwardUpdate(const Napi::CallbackInfo& info);
 // optim.cc
 Napi::Value SgdUpdate(const Napi::CallbackInfo& info);
 Napi::Value MomentumUpdate(const Napi::CallbackInfo& info);

@@ -324,4 +324,90 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, penalty);
 }
 
+// denseBackwardUpdate(x, w, y, dy, dz, dw, db | null, dx | null, n, in, out, act, l1, l2, threads, rows | null,
+//                     kind, lr, mu, wState | null, b | null, bState | null, penalties): denseBackward, then an
+// optimizer step (kind 1 SGD, 2 momentum, 3 Nesterov) on w and b taken inside it; penalties (a Float64Array
+// of 2) receives the penalty of w before and after the step.
+Napi::Value DenseBackwardUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Float32Array x = Float32Arg(info, 0, "x");
+  Napi::Float32Array w = Float32Arg(info, 1, "w");
+  Napi::Float32Array y = Float32Arg(info, 2, "y");
+  Napi::Float32Array dy = Float32Arg(info, 3, "dy");
+  Napi::Float32Array dz = Float32Arg(info, 4, "dz");
+  Napi::Float32Array dw = Float32Arg(info, 5, "dw");
+  bool has_db = false, has_dx = false, has_ws = false, has_b = false, has_bs = false;
+  Napi::Float32Array db = OptionalFloat32Arg(info, 6, "db", &has_db);
+  Napi::Float32Array dx = OptionalFloat32Arg(info, 7, "dx", &has_dx);
+  const index_t n = SizeArg(info, 8, "n"), in = PositiveArg(info, 9, "in"), out = PositiveArg(info, 10, "out");
+  const kernels::Activation act = ActivationArg(info, 11);
+  const float l1 = FiniteArg(info, 12, "l1"), l2 = FiniteArg(info, 13, "l2");
+  const int threads = static_cast<int>(SizeArg(info, 14, "threads"));
+  const std::int32_t* rows = InputRowsArg(info, 15, x, n, in);
+  const index_t kind = SizeArg(info, 16, "kind");
+  if (kind < 1 || kind > 3) {
+    ThrowCode(env, "RangeError", "NNKIT_ERR_ARG", "Expected update kind 1 (sgd), 2 (momentum) or 3 (nesterov) but received " + std::to_string(kind));
+  }
+  const float lr = FiniteArg(info, 17, "lr"), mu = FiniteArg(info, 18, "mu");
+  Napi::Float32Array w_state = OptionalFloat32Arg(info, 19, "wState", &has_ws);
+  Napi::Float32Array b = OptionalFloat32Arg(info, 20, "b", &has_b);
+  Napi::Float32Array b_state = OptionalFloat32Arg(info, 21, "bState", &has_bs);
+  const Napi::Value pv = info[22];
+  if (!pv.IsTypedArray() || pv.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    ThrowCode(env, "TypeError", "NNKIT_ERR_ARG", "Expected Float64Array of 2 for penalties but received another value");
+  }
+  Napi::Float64Array penalties = pv.As<Napi::Float64Array>();
+  RequireLength(env, "penalties", penalties.ElementLength(), 2);
+  RequireLength(env, "w", w.ElementLength(), in * out);
+  RequireLength(env, "y", y.ElementLength(), n * out);
+  RequireLength(env, "dy", dy.ElementLength(), n * out);
+  RequireLength(env, "dz", dz.ElementLength(), n * out);
+  RequireLength(env, "dw", dw.ElementLength(), in * out);
+  if (has_db) RequireLength(env, "db", db.ElementLength(), out);
+  if (has_dx) RequireLength(env, "dx", dx.ElementLength(), n * in);
+  const bool stateful = kind != 1;
+  if (stateful && !has_ws) ThrowCode(env, "TypeError", "NNKIT_ERR_ARG", "Expected Float32Array for wState (the velocity of momentum and nesterov) but received null");
+  if (stateful) RequireLength(env, "wState", w_state.ElementLength(), in * out);
+  if (has_b) {
+    if (!has_db) ThrowCode(env, "TypeError", "NNKIT_ERR_ARG", "Expected Float32Array for db (b is updated from it) but received null");
+    RequireLength(env, "b", b.ElementLength(), out);
+    if (stateful && !has_bs) ThrowCode(env, "TypeError", "NNKIT_ERR_ARG", "Expected Float32Array for bState (the velocity of momentum and nesterov) but received null");
+    if (stateful) RequireLength(env, "bState", b_state.ElementLength(), out);
+    for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"db", db}, {"w", w}, {"dw", dw}}) {
+      RequireDisjoint(env, "b", b, name, arr);
+    }
+    if (stateful) {
+      for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"b", b}, {"db", db}, {"wState", w_state}}) {
+        RequireDisjoint(env, "bState", b_state, name, arr);
+      }
+    }
+  }
+  // w is written too: apart from every other array (dz may alias dy, as in denseBackward)
+  for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", x}, {"y", y}, {"dy", dy}, {"dz", dz}, {"dw", dw}}) {
+    RequireDisjoint(env, "w", w, name, arr);
+  }
+  for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", x}, {"dz", dz}}) {
+    RequireDisjoint(env, "dw", dw, name, arr);
+  }
+  if (has_dx) {
+    RequireDisjoint(env, "dx", dx, "dz", dz);
+    RequireDisjoint(env, "dx", dx, "w", w);
+  }
+  if (stateful) {
+    for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"w", w}, {"dw", dw}, {"x", x}, {"dz", dz}}) {
+      RequireDisjoint(env, "wState", w_state, name, arr);
+    }
+    if (has_dx) RequireDisjoint(env, "wState", w_state, "dx", dx);
+  }
+  kernels::FusedUpdate update{static_cast<kernels::FusedUpdateKind>(kind), lr, mu, stateful ? w_state.Data() : nullptr,
+                              has_b ? b.Data() : nullptr, has_b && stateful ? b_state.Data() : nullptr};
+  double result[2] = {0.0, 0.0};
+  ThrowStatus(env, kernels::DenseBackwardUpdate(x.Data(), rows, w.Data(), y.Data(), dy.Data(), dz.Data(), dw.Data(),
+                                                has_db ? db.Data() : nullptr, has_dx ? dx.Data() : nullptr, n, in, out,
+                                                act, l1, l2, update, result, threads));
+  penalties[0] = result[0];
+  penalties[1] = result[1];
+  return env.Undefined();
+}
+
 }  // namespace nn::binding

@@ -8,7 +8,9 @@
  * activation derivative in place (chunks over the pool),
  * dW = X^T . dZ with the penalty's gradient added onto each block of rows of it as soon as the block
  * is done (or in a pass over the pool when the product was split by columns), db, and dX skipped
- * for the first layer.
+ * for the first layer. With an optimizer step (DenseBackwardUpdate): dX first, then the step taken
+ * from dW's rows inside the product as they become final (dW itself not stored where the GEMM
+ * driver allows), then the bias's.
  */
 #include "kernel_table.h"
 #include "thread_pool.h"
@@ -16,19 +18,99 @@
 namespace nn::kernels {
 namespace {
 
-struct PenaltyEpilogue {
-  double (*penalty)(const float*, index_t, float, float, float*, bool);
-  const float* w;
+// The dW product's epilogue: over each block of whole rows of dW (values at c, ldc apart), the
+// penalty's gradient added on, or with an update the optimizer's step taken from it on those rows
+// of W. Penalties summed per part (fixed for a given shape and thread count, so the totals are).
+struct DenseEpilogue {
+  const KernelTable* t;
+  float* w;  // written only with an update (DenseBackwardUpdate's w)
   float* dw;
   index_t ld;  // row length of w and dw
   float l1, l2;
-  double parts[64];
+  const FusedUpdate* update;  // or null
+  double before[64];  // penalty of w (before the update), per part
+  double after[64];   // penalty of the updated w, per part
 };
 
-// penalty(w) into parts[part], its gradient added onto dW, over one block of whole rows
-void AddPenalty(index_t part, index_t r0, index_t rows, void* context) {
-  PenaltyEpilogue& pe = *static_cast<PenaltyEpilogue*>(context);
-  pe.parts[part] += pe.penalty(pe.w + r0 * pe.ld, rows * pe.ld, pe.l1, pe.l2, pe.dw + r0 * pe.ld, true);
+void DenseBackwardEpilogue(index_t part, index_t r0, index_t rows, const float* c, index_t ldc, void* context) {
+  DenseEpilogue& e = *static_cast<DenseEpilogue*>(context);
+  const index_t offset = r0 * e.ld;
+  if (e.update == nullptr) {
+    // c is dW's own rows here (no in-loop mode without an update)
+    e.before[part] += e.t->penalty(e.w + offset, rows * e.ld, e.l1, e.l2, e.dw + offset, true);
+    return;
+  }
+  float* state = e.update->w_state != nullptr ? e.update->w_state + offset : nullptr;
+  if (ldc == e.ld) {
+    e.t->fused_step(static_cast<int>(e.update->kind), e.w + offset, c, state, rows * e.ld, e.update->lr, e.update->mu,
+                    e.l1, e.l2, &e.before[part], &e.after[part]);
+  } else {
+    for (index_t r = 0; r < rows; ++r) {
+      e.t->fused_step(static_cast<int>(e.update->kind), e.w + offset + r * e.ld, c + r * ldc,
+                      state != nullptr ? state + r * e.ld : nullptr, e.ld, e.update->lr, e.update->mu, e.l1, e.l2,
+                      &e.before[part], &e.after[part]);
+    }
+  }
+}
+
+Status Backward(const float* x, const std::int32_t* x_rows, const float* w, const float* y, const float* dy,
+                float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out, Activation act,
+                float l1, float l2, const FusedUpdate* update, double* penalty, double* penalty_after,
+                int threads) {
+  const KernelTable& t = Table();
+  // dZ = dY * act'(Y), from the output Y, over the pool by chunks of elements
+  ParallelRange(n * out, 1, 16, threads, [&](index_t b0, index_t count, index_t) {
+    t.activation_backward(act, y + b0, dy + b0, dz + b0, count);
+  });
+  Status s = Status::Ok;
+  // dX = dZ . W^T: first when W is about to change under the update
+  const auto input_grad = [&] {
+    if (dx != nullptr) s = Sgemm(false, true, n, in, out, 1.0f, dz, out, w, out, 0.0f, dx, in, threads);
+  };
+  if (update != nullptr) input_grad();
+  if (s != Status::Ok) return s;
+  const bool regularized = l1 != 0.0f || l2 != 0.0f;
+  // dW = X^T . dZ. Without an update, the penalty's gradient is added onto each block of rows of dW
+  // by the thread that computed it, while the block is still in that core's cache. With one, the
+  // step (penalty gradient included) is taken from each few rows of dW as soon as they are final,
+  // in L1, and dW is not stored at all where the driver can (c_in_loop). When the product was
+  // split by columns, in a pass of its own over the pool instead (split by elements, as the
+  // optimizer's update that follows it, so that each core finds its part of W and dW in its own
+  // cache).
+  DenseEpilogue e{&t, const_cast<float*>(w), dw, out, l1, l2, update, {}, {}};
+  bool ran = false;
+  s = SgemmWithEpilogue(true, false, in, out, n, 1.0f, x, in, x_rows, dz, out, 0.0f, dw, out, threads,
+                        regularized || update != nullptr ? DenseBackwardEpilogue : nullptr, &e, update != nullptr,
+                        &ran);
+  if (s != Status::Ok) return s;
+  if (!ran && update == nullptr) {
+    *penalty = regularized ? Penalty(w, in * out, l1, l2, dw, true, threads) : 0.0;
+  } else if (!ran) {
+    // one pass over dW as stored, cut at multiples of kPenaltyBlock as Penalty does
+    float* wm = const_cast<float*>(w);
+    ParallelRange(in * out, 1, kPenaltyBlock, threads, [&](index_t b0, index_t count, index_t task) {
+      t.fused_step(static_cast<int>(update->kind), wm + b0, dw + b0,
+                   update->w_state != nullptr ? update->w_state + b0 : nullptr, count, update->lr, update->mu, l1, l2,
+                   &e.before[task], &e.after[task]);
+    });
+  }
+  if (ran || update != nullptr) {
+    double before = 0.0, after = 0.0;
+    for (index_t p = 0; p < 64; ++p) {  // in part order: the same for a given shape and thread count
+      before += e.before[p];
+      after += e.after[p];
+    }
+    *penalty = before;
+    if (penalty_after != nullptr) *penalty_after = after;
+  }
+  if (db != nullptr) t.bias_grad(dz, n, out, db);  // db = sum over rows of dZ
+  if (update != nullptr && update->b != nullptr) {
+    double unused[2] = {0.0, 0.0};  // no penalty on the bias
+    t.fused_step(static_cast<int>(update->kind), update->b, db, update->b_state, out, update->lr, update->mu, 0.0f,
+                 0.0f, &unused[0], &unused[1]);
+  }
+  if (update == nullptr) input_grad();
+  return s;
 }
 
 }  // namespace
@@ -36,7 +118,7 @@ void AddPenalty(index_t part, index_t r0, index_t rows, void* context) {
 Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, const float* b, float* y, index_t n,
                     index_t in, index_t out, Activation act, int threads) {
   const Status s = SgemmWithEpilogue(false, false, n, out, in, 1.0f, x, in, x_rows, w, out, 0.0f, y, out, threads,
-                                     nullptr, nullptr, nullptr);  // (n, out)
+                                     nullptr, nullptr, false, nullptr);  // (n, out)
   if (s != Status::Ok) return s;
   const KernelTable& t = Table();
   // bias and activation a few rows at a time (about 16 KiB, so that the activation finds them in
@@ -58,27 +140,15 @@ Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, 
 Status DenseBackward(const float* x, const std::int32_t* x_rows, const float* w, const float* y, const float* dy,
                      float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out, Activation act,
                      float l1, float l2, double* penalty, int threads) {
-  const KernelTable& t = Table();
-  // dZ = dY * act'(Z), from the output Y, over the pool by chunks of elements
-  ParallelRange(n * out, 1, 16, threads, [&](index_t b0, index_t count, index_t) {
-    t.activation_backward(act, y + b0, dy + b0, dz + b0, count);
-  });
-  const bool regularized = l1 != 0.0f || l2 != 0.0f;
-  // dW = X^T . dZ, and the penalty's gradient added onto each block of rows of dW by the thread
-  // that computed it, while the block is still in that core's cache; when the product was split
-  // by columns, in a pass of its own over the pool (split by elements, as the optimizer's update
-  // that follows it, so that each core finds its part of W and dW in its own cache)
-  PenaltyEpilogue pe{t.penalty, w, dw, out, l1, l2, {}};
-  bool fused = false;
-  Status s = SgemmWithEpilogue(true, false, in, out, n, 1.0f, x, in, x_rows, dz, out, 0.0f, dw, out, threads,
-                               regularized ? AddPenalty : nullptr, &pe, &fused);
-  if (s != Status::Ok) return s;
-  double total = 0.0;
-  for (double part : pe.parts) total += part;  // in part order: the same for a given shape and thread count
-  *penalty = regularized && !fused ? Penalty(w, in * out, l1, l2, dw, true, threads) : total;
-  if (db != nullptr) t.bias_grad(dz, n, out, db);  // db = sum over rows of dZ
-  if (dx != nullptr) s = Sgemm(false, true, n, in, out, 1.0f, dz, out, w, out, 0.0f, dx, in, threads);  // dX = dZ . W^T
-  return s;
+  return Backward(x, x_rows, w, y, dy, dz, dw, db, dx, n, in, out, act, l1, l2, nullptr, penalty, nullptr, threads);
+}
+
+Status DenseBackwardUpdate(const float* x, const std::int32_t* x_rows, float* w, const float* y, const float* dy,
+                           float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out,
+                           Activation act, float l1, float l2, const FusedUpdate& update, double penalty[2],
+                           int threads) {
+  return Backward(x, x_rows, w, y, dy, dz, dw, db, dx, n, in, out, act, l1, l2, &update, &penalty[0], &penalty[1],
+                  threads);
 }
 
 }  // namespace nn::kernels

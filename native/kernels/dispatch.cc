@@ -84,6 +84,7 @@ KernelTable MakeTable(Isa isa) {
   t.dropout_forward = ref::DropoutForward;
   t.penalty = ref::Penalty;
   t.nesterov_update = ref::NesterovUpdate;
+  t.fused_step = ref::FusedStep;
   t.adagrad_update = ref::AdagradUpdate;
   t.rmsprop_update = ref::RmspropUpdate;
   t.adam_update = ref::AdamUpdate;
@@ -118,6 +119,7 @@ KernelTable MakeTable(Isa isa) {
     t.dropout_forward = avx2::DropoutForward;
     t.penalty = avx2::Penalty;
     t.nesterov_update = avx2::NesterovUpdate;
+    t.fused_step = avx2::FusedStep;
     t.adagrad_update = avx2::AdagradUpdate;
     t.rmsprop_update = avx2::RmspropUpdate;
     t.adam_update = avx2::AdamUpdate;
@@ -163,6 +165,7 @@ KernelTable MakeTable(Isa isa) {
     t.dropout_forward = avx512::DropoutForward;
     t.penalty = avx512::Penalty;
     t.nesterov_update = avx512::NesterovUpdate;
+    t.fused_step = avx512::FusedStep;
     t.adagrad_update = avx512::AdagradUpdate;
     t.rmsprop_update = avx512::RmspropUpdate;
     t.adam_update = avx512::AdamUpdate;

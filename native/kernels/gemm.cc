@@ -91,6 +91,7 @@ thread_local Scratch t_partial;
 thread_local Scratch t_narrow;
 thread_local Scratch t_narrow_partial;
 thread_local Scratch t_swap;
+thread_local Scratch t_c_block;
 
 inline index_t Min(index_t a, index_t b) { return a < b ? a : b; }
 inline index_t Max(index_t a, index_t b) { return a > b ? a : b; }
@@ -286,6 +287,15 @@ struct GemmArgs {
   // panel, or a transposed A's packed block).
   int narrow_r;
   const float* narrow_bc;
+  // When set (and C is one K block deep and one N block wide), called on each block of rows of C as
+  // soon as it is final, inside the loop, instead of once on the part's rows afterwards: rows
+  // row0 + i of the whole product, `part` the caller's part.
+  // In-loop epilogue (see InLoopEpilogue): when set, C's rows are not stored but computed into a
+  // per-thread scratch block and handed to block_epilogue(part, row0 + i, rows, c, ldc, context) as
+  // soon as they are final (rows row0 + i of the whole product).
+  GemmEpilogue block_epilogue;
+  void* block_context;
+  index_t part, row0;
 };
 
 // g on the tall tile when UseTall says so for parts m_part rows high and n_part columns wide.
@@ -305,6 +315,12 @@ Status GemmBlock(const GemmArgs& g) {
   // panels of a transposed A (a row-major A is read in place)
   float* panel_a = g.trans_a ? t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max)) : nullptr;
   if (pack_b == nullptr || (g.trans_a && panel_a == nullptr)) return Status::OutOfMemory;
+  // In-loop epilogue: C's rows of the current block of a transposed A, in scratch (ldc_s floats a row)
+  const bool redirect = g.block_epilogue != nullptr;
+  const index_t ldc_s = g.n + g.narrow_r;
+  float* c_scr = redirect ? t_c_block.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * ldc_s)) : nullptr;
+  if (redirect && c_scr == nullptr) return Status::OutOfMemory;
+  index_t blk0 = 0;  // first row of that block
   // The narrow kernel's lane-wise sums (row-major A): kNarrowMaxLanes floats per row and narrow
   // column, carried from K block to K block for every row of C when there are several blocks
   // and they fit in kMaxNarrowCarry floats; otherwise each block's sums are reduced into C (one
@@ -342,15 +358,16 @@ Status GemmBlock(const GemmArgs& g) {
       // packing it, when pack_in_tiles); the first sliver's kernel carries the prefetch hint, if any.
       const auto sweep = [&](const float* ap, index_t rs, index_t cs, const float* const* a_ptrs, index_t ir, int mb,
                              const RowPrefetch* prefetch, bool first_panel) {
-        float* crow = g.c + ir * g.ldc + jc;
+        float* crow = redirect ? c_scr + (ir - blk0) * ldc_s + jc : g.c + ir * g.ldc + jc;
+        const index_t ldc = redirect ? ldc_s : g.ldc;
         for (index_t jr = 0; jr < nc; jr += nr) {
           const int nb = static_cast<int>(Min(nr, nc - jr));
           const RowPrefetch* hint = jr == 0 ? prefetch : nullptr;
           if (pack_in_tiles && first_panel) {
             g.tile.packing(kc, ap, rs, cs, a_ptrs, g.b + pc * g.ldb + jc + jr, g.ldb, pack_b + jr * kc, crow + jr,
-                           g.ldc, mb, nb, g.alpha, beta, hint);
+                           ldc, mb, nb, g.alpha, beta, hint);
           } else {
-            g.tile.ukr(kc, ap, rs, cs, a_ptrs, pack_b + jr * kc, crow + jr, g.ldc, mb, nb, g.alpha, beta, hint);
+            g.tile.ukr(kc, ap, rs, cs, a_ptrs, pack_b + jr * kc, crow + jr, ldc, mb, nb, g.alpha, beta, hint);
           }
         }
       };
@@ -398,14 +415,20 @@ Status GemmBlock(const GemmArgs& g) {
           const index_t rows = Min(block_rows, g.m - ic);
           if (t.pack_a_transposed != nullptr) t.pack_a_transposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
           else PackABlockTransposed(g.a, g.lda, g.a_rows, ic, pc, rows, kc, mr, panel_a);
+          // with an in-loop epilogue, each panel's rows go to it as soon as the panel is done (while
+          // they are in L1) when there are no narrow columns, else the block's after them
+          const bool per_panel = redirect && g.narrow_r == 0;
+          blk0 = ic;
           for (index_t s = 0; s * mr < rows; ++s) {
-            sweep(panel_a + s * kc * mr, 1, mr, nullptr, ic + s * mr, static_cast<int>(Min(mr, rows - s * mr)), nullptr,
-                  ic == 0 && s == 0);
+            const int mb = static_cast<int>(Min(mr, rows - s * mr));
+            sweep(panel_a + s * kc * mr, 1, mr, nullptr, ic + s * mr, mb, nullptr, ic == 0 && s == 0);
+            if (per_panel) g.block_epilogue(g.part, g.row0 + ic + s * mr, mb, c_scr + s * mr * ldc_s, ldc_s, g.block_context);
           }
           if (g.narrow_r > 0) {
             t.sgemm_narrow_packed(rows, mr, g.narrow_r, kc, g.alpha, panel_a, g.narrow_bc + pc, g.k, beta,
-                                  g.c + ic * g.ldc + g.n, g.ldc);
+                                  redirect ? c_scr + g.n : g.c + ic * g.ldc + g.n, redirect ? ldc_s : g.ldc);
           }
+          if (redirect && !per_panel) g.block_epilogue(g.part, g.row0 + ic, rows, c_scr, ldc_s, g.block_context);
         }
       }
     }
@@ -490,8 +513,17 @@ struct ParallelGemm {
   float** partials;    // K split: part p > 0 writes an m x n partial product here
   GemmEpilogue epilogue;
   void* context;
+  bool in_loop;  // the epilogue may take C's rows in the loop, C not stored (SgemmWithEpilogue's c_in_loop)
   Status status[64];
 };
+
+// Whether GemmBlock can compute C's rows into scratch and hand them to an epilogue block by block
+// as they become final, instead of storing C: a transposed A (dW = X^T dZ), one K block deep and
+// one N block wide (each row of C then done in one pass), beta = 0.
+bool InLoopEpilogue(const GemmArgs& g) {
+  const KernelTable& t = Table();
+  return g.trans_a && g.k <= t.kc && g.n <= g.tile.nc && g.beta == 0.0f;
+}
 
 void RunPart(index_t part, void* context) {
   ParallelGemm& pg = *static_cast<ParallelGemm*>(context);
@@ -520,9 +552,16 @@ void RunPart(index_t part, void* context) {
       break;
     }
   }
+  const bool in_loop = pg.in_loop && pg.split == Split::M && !pg.small_n && InLoopEpilogue(g);
+  if (in_loop) {
+    g.block_epilogue = pg.epilogue;
+    g.block_context = pg.context;
+    g.part = part;
+    g.row0 = lo;
+  }
   pg.status[part] = pg.small_n ? SmallNBlock(g) : GemmBlockNarrow(g);
-  if (pg.epilogue != nullptr && pg.split == Split::M && pg.status[part] == Status::Ok) {
-    pg.epilogue(part, lo, g.m, pg.context);
+  if (!in_loop && pg.epilogue != nullptr && pg.split == Split::M && pg.status[part] == Status::Ok) {
+    pg.epilogue(part, lo, g.m, g.c, g.ldc, pg.context);
   }
 }
 
@@ -583,7 +622,7 @@ void TransposeColumns(const TransposeJob& job, index_t j0, index_t cols) {
 
 // The swapped product's epilogue: each finished block of C^T's rows, transposed into C on the
 // thread that computed it while the block is in its cache.
-void TransposeEpilogue(index_t, index_t r0, index_t rows, void* context) {
+void TransposeEpilogue(index_t, index_t r0, index_t rows, const float*, index_t, void* context) {
   TransposeColumns(*static_cast<const TransposeJob*>(context), r0, rows);
 }
 
@@ -602,17 +641,18 @@ bool SwapNt(index_t m, index_t n, index_t k) { return m > 16 && 2 * m * (k + n) 
 Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
              index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads) {
   return SgemmWithEpilogue(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, beta, c, ldc, threads, nullptr,
-                           nullptr, nullptr);
+                           nullptr, false, nullptr);
 }
 
 Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
                          index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta, float* c,
-                         index_t ldc, int threads, GemmEpilogue epilogue, void* context, bool* epilogue_ran) {
+                         index_t ldc, int threads, GemmEpilogue epilogue, void* context, bool c_in_loop,
+                         bool* epilogue_ran) {
   if (m <= 0 || n <= 0) return Status::Ok;
   if (epilogue_ran != nullptr) *epilogue_ran = epilogue != nullptr;
   // the whole of C as one block, on the calling thread (single-threaded products)
   const auto whole = [&](Status s) {
-    if (s == Status::Ok && epilogue != nullptr) epilogue(0, 0, m, context);
+    if (s == Status::Ok && epilogue != nullptr) epilogue(0, 0, m, c, ldc, context);
     return s;
   };
   if (k <= 0 || alpha == 0.0f) {
@@ -628,7 +668,7 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
     TransposeJob job{ct, c, m, ldc};
     bool transposed = false;
     const Status s = SgemmWithEpilogue(false, true, n, m, k, alpha, b, ldb, nullptr, a, lda, 0.0f, ct, m, threads,
-                                       TransposeEpilogue, &job, &transposed);
+                                       TransposeEpilogue, &job, false, &transposed);
     // split along N or K: no part held whole rows of C^T
     if (s == Status::Ok && !transposed) TransposeColumns(job, 0, n);
     t_swap.Trim(kKeepSwapFloats);
@@ -638,13 +678,19 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
   ParallelGemm pg{};
   pg.small_n = n <= 16 && t.sgemm_small_n != nullptr;
   pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                  beta, c, ldc, a_rows, 0, nullptr};
+                  beta, c, ldc, a_rows, 0, nullptr, nullptr, nullptr, 0, 0};
   pg.epilogue = epilogue;
   pg.context = context;
+  pg.in_loop = epilogue != nullptr && c_in_loop;
   if (pg.small_n) parts = Min(parts, (m + kSmallNRows - 1) / kSmallNRows);
   if (parts <= 1) {
     if (pg.small_n) return whole(SmallNBlock(pg.g));
     PreferTall(t, pg.g, m, n);
+    if (pg.in_loop && InLoopEpilogue(pg.g)) {
+      pg.g.block_epilogue = epilogue;
+      pg.g.block_context = context;
+      return GemmBlockNarrow(pg.g);
+    }
     return whole(GemmBlockNarrow(pg.g));
   }
   if (pg.small_n) {

@@ -144,6 +144,9 @@ struct KernelTable {
   void (*dropout_forward)(const float*, float*, float*, index_t, float, std::uint32_t);
   double (*penalty)(const float*, index_t, float, float, float*, bool);
   void (*nesterov_update)(float*, const float*, float*, index_t, float, float);
+  // An optimizer step with the penalty's gradient added to g first (FusedStep in nn_kernels.h):
+  // (kind, w, g, v, n, lr, mu, l1, l2, before, after)
+  void (*fused_step)(int, float*, const float*, float*, index_t, float, float, float, float, double*, double*);
   void (*adagrad_update)(float*, const float*, float*, index_t, float, float);
   void (*rmsprop_update)(float*, const float*, float*, index_t, float, float, float);
   void (*adam_update)(float*, const float*, float*, float*, index_t, float, float, float, float, float, float);
@@ -152,19 +155,26 @@ struct KernelTable {
 const KernelTable& Table();
 
 // Sgemm that hands finished blocks of whole rows of C to `epilogue` on the thread that computed
-// them, while they are still in that core's cache: epilogue(part, r0, rows, context) for disjoint
-// blocks C[r0 : r0 + rows, :] covering C once, `part` < 64 numbering them in a fixed order for a
-// given shape and thread count. That happens when the product runs on one thread or is split
-// along M (chosen whenever C has a row tile per thread when there is an epilogue); when it is
-// split along N or K no block holds whole rows, the epilogue is not called
-// and *epilogue_ran (when not null) is set to false. For the fused dense backward (the penalty's
-// gradient added onto dW). a_rows (or null): the stored A's row r is row a_rows[r] of `a`
-// (op(A)'s rows when A is not transposed, its columns when it is): a minibatch read straight from
-// its data set, without a copy.
-using GemmEpilogue = void (*)(index_t part, index_t r0, index_t rows, void* context);
+// them, while they are still in that core's cache: epilogue(part, r0, rows, c, ldc, context) for
+// disjoint blocks C[r0 : r0 + rows, :] covering C once (their values at c, rows ldc floats apart),
+// `part` < 64 numbering the thread's share in a fixed order for a given shape and thread count
+// (several blocks may share a part; those of one part come from one thread, in order). That
+// happens when the product runs on one thread or is split along M (chosen whenever C has a row
+// tile per thread when there is an epilogue); when it is split along N or K no block holds whole
+// rows, the epilogue is not called and *epilogue_ran (when not null) is set to false.
+// With c_in_loop, where the driver can (a transposed A, one K block deep, one N block wide,
+// beta = 0: a dense layer's dW = X^T . dZ), the rows are computed into a per-thread scratch block
+// and handed over as soon as they are final, a few at a time while they are in L1, and C is not
+// written at all; elsewhere C is stored and handed over as without it.
+// For the fused dense backward (the penalty's gradient added onto dW, or the optimizer's step
+// taken from it). a_rows (or null): the stored A's row r is row a_rows[r] of `a` (op(A)'s rows
+// when A is not transposed, its columns when it is): a minibatch read straight from its data set,
+// without a copy.
+using GemmEpilogue = void (*)(index_t part, index_t r0, index_t rows, const float* c, index_t ldc, void* context);
 Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
                          index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta, float* c,
-                         index_t ldc, int threads, GemmEpilogue epilogue, void* context, bool* epilogue_ran);
+                         index_t ldc, int threads, GemmEpilogue epilogue, void* context, bool c_in_loop,
+                         bool* epilogue_ran);
 
 #define NN_DECLARE_ISA_KERNELS(ns)                                                             \
   namespace ns {                                                                               \
@@ -196,6 +206,8 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
                      float eps);                                                               \
   void AdamUpdate(float* w, const float* g, float* m, float* v, index_t n, float lr, float b1,  \
                   float b2, float eps, float c1, float c2);                                    \
+  void FusedStep(int kind, float* w, const float* g, float* v, index_t n, float lr, float mu,   \
+                 float l1, float l2, double* before, double* after);                           \
   }
 
 NN_DECLARE_ISA_KERNELS(ref)

@@ -147,4 +147,25 @@ Status DenseBackward(const float* x, const std::int32_t* x_rows, const float* w,
                      float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out, Activation act,
                      float l1, float l2, double* penalty, int threads = 0);
 
+// An optimizer step taken inside DenseBackwardUpdate, on each block of rows of W as soon as its
+// gradient is complete (while the block is in the cache of the core that computed it), instead of
+// in a pass of its own over every parameter after the whole backward pass.
+enum class FusedUpdateKind : int { Sgd = 1, Momentum = 2, Nesterov = 3 };
+struct FusedUpdate {
+  FusedUpdateKind kind;
+  float lr, mu;    // mu: momentum and Nesterov
+  float* w_state;  // velocity of w, in x out (momentum and Nesterov; null for SGD)
+  float* b;        // the bias (or null: none), updated from db
+  float* b_state;  // its velocity, out (momentum and Nesterov)
+};
+// DenseBackward, then the update applied to w (and b) with the gradient dw (db): dz, dw, db and dx as
+// there, and dx computed from w before it is updated. penalty[0] = the penalty of w before the
+// update (what DenseBackward returns), penalty[1] = the penalty of the updated w (the next step's,
+// so that a training loop can check a step's cost before updating with it without a pass of its
+// own over the weights). Requires db when b is given.
+Status DenseBackwardUpdate(const float* x, const std::int32_t* x_rows, float* w, const float* y, const float* dy,
+                           float* dz, float* dw, float* db, float* dx, index_t n, index_t in, index_t out,
+                           Activation act, float l1, float l2, const FusedUpdate& update, double penalty[2],
+                           int threads = 0);
+
 }  // namespace nn::kernels

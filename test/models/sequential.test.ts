@@ -179,3 +179,58 @@ describe('Sequential: a batch given as row indices into the data set', () => {
     }
   });
 });
+
+describe('Sequential: a training step with the update taken inside the backward pass', () => {
+  // dropout, an L1 layer, an L2 layer (defaultL2), a bias-free layer, a batch of row indices
+  const make = () => new Sequential({
+    inputSize: 30,
+    layers: [dense(64, { activation: 'relu', init: init.he(), regularizer: reg.l1(1e-3) }), dropout(0.3),
+      dense(40, { activation: 'tanh', init: init.xavier(), bias: false }), dense(5, { init: init.xavier() })],
+    seed: 4,
+  });
+  const n = 200, batch = 48;
+  const x = Float32Array.from({ length: n * 30 }, (_, i) => Math.sin(i * 0.37));
+  const y = Int32Array.from({ length: n }, (_, i) => (i * 7) % 5);
+  const options = (it: number) => ({ defaultL2: 1e-2, dropoutSeed: 100 + it, rows: Int32Array.from({ length: batch }, (_, i) => (i * 13 + it * 31) % n) });
+  const labels = (rows: Int32Array) => Int32Array.from(rows, (r) => y[r]);
+
+  it('forwardLoss + backwardUpdate takes the steps of computeGradients + step (SGD, momentum, Nesterov); the cost matches', () => {
+    for (const opt of [() => optim.sgd(), () => optim.momentum(0.9), () => optim.nesterov(0.8)]) {
+      const a = make(), b = make();
+      const oa = opt(), ob = opt();
+      let penalty = b.regularizationLoss(1e-2);
+      for (let it = 0; it < 8; it++) {
+        const o = options(it);
+        const lr = 0.05 * 0.9 ** it;
+        const costA = a.computeGradients(x, labels(o.rows), batch, o);
+        oa.step(a.params, a.grads, lr);
+        const costB = b.forwardLoss(x, labels(o.rows), batch, o) + penalty;
+        penalty = b.backwardUpdate(batch, o, (ob.fused as NonNullable<typeof ob.fused>)(b.params, lr));
+        expect({ name: oa.name, it, cost: Math.abs(costB - costA) < 1e-5 * Math.abs(costA) }).toEqual({ name: oa.name, it, cost: true });
+      }
+      let worst = 0;
+      a.params.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - b.params[i]) / (Math.abs(v) + 1e-3))));
+      expect({ name: oa.name, close: worst < 1e-5, moved: a.params.some((v, i) => v !== make().params[i]) }).toEqual({ name: oa.name, close: true, moved: true });
+      expect(penalty).toBeCloseTo(b.regularizationLoss(1e-2), 6);
+      expect(ob.getState().t).toBe(8); // fused steps count as steps
+    }
+  });
+
+  it('only SGD, momentum and Nesterov have a fused step', () => {
+    expect([optim.sgd(), optim.momentum(), optim.nesterov(), optim.adagrad(), optim.rmsprop(), optim.adam()].map((o) => typeof o.fused))
+      .toEqual(['function', 'function', 'function', 'undefined', 'undefined', 'undefined']);
+  });
+
+  it('backwardUpdate needs a forwardLoss on the same batch size just before it', () => {
+    const m = make();
+    const step = () => (optim.sgd().fused as NonNullable<ReturnType<typeof optim.sgd>['fused']>)(m.params, 0.1);
+    const code = expect.objectContaining({ code: 'NNKIT_ERR_ARG' });
+    expect(() => m.backwardUpdate(batch, {}, step())).toThrow(code);
+    m.forwardLoss(x, labels(options(0).rows), batch, options(0));
+    expect(() => m.backwardUpdate(batch + 1, {}, step())).toThrow(code);
+    m.backwardUpdate(batch, options(0), step());
+    expect(() => m.backwardUpdate(batch, options(0), step())).toThrow(code); // dZ was computed in place: once only
+    m.computeGradients(x, labels(options(0).rows), batch, options(0));
+    expect(() => m.backwardUpdate(batch, options(0), step())).toThrow(code);
+  });
+});

@@ -691,6 +691,95 @@ describe(`kernels on the ${native.isa} path`, () => {
       }
     });
 
+    it('denseBackwardUpdate takes the step denseBackward and the update kernels take, however dW is computed', () => {
+      // dW = Xᵀ·dZ handed to the step: a few rows at a time from scratch, never stored, when the
+      // product is one K block deep and one N block wide (100 x 3072 x 50 by blocks with its 2 narrow
+      // columns; 128 x 300 x 512 panel by panel; 37 x 520 x 50 through row indices); stored, then
+      // stepped by blocks of rows (100 x 50 x 10: small-N kernel; 300 x 40 x 64: three K blocks)
+      // or in a pass of its own (2000 x 4 x 40: split along K; 64 x 4 x 4096: along N); 7 x 13 x 5
+      const lr = 0.05, mu = 0.9;
+      const updates = [
+        { kind: 1, name: 'sgd', ref: (w: Float32Array, g: Float32Array) => native.sgdUpdate(w, g, w.length, lr) },
+        { kind: 2, name: 'momentum', ref: (w: Float32Array, g: Float32Array, v: Float32Array) => native.momentumUpdate(w, g, v, w.length, lr, mu) },
+        { kind: 3, name: 'nesterov', ref: (w: Float32Array, g: Float32Array, v: Float32Array) => native.nesterovUpdate(w, g, v, w.length, lr, mu) },
+      ];
+      const shapes: Array<[number, number, number, boolean]> = [[100, 3072, 50, true], [128, 300, 512, false], [37, 520, 50, true],
+        [100, 50, 10, false], [300, 40, 64, false], [2000, 4, 40, false], [64, 4, 4096, false], [7, 13, 5, true]];
+      // |a - b| within a few float roundings of the step's terms (v' = mu v - lr g and w + v' cancel),
+      // plus lr (1 + mu) times the gradient's own rounding, which depends on how the product was cut:
+      // n roundings of sum |x| |dz| (gAbs)
+      const within = (a: Float32Array, b: Float32Array, before: Float32Array, g: Float32Array, v: Float32Array | null, gAbs: ArrayLike<number>, n: number) => {
+        for (let i = 0; i < a.length; i++) {
+          const scale = Math.abs(before[i]) + Math.abs(b[i]) + lr * Math.abs(g[i]) + (v !== null ? 2 * mu * Math.abs(v[i]) : 0);
+          if (!(Math.abs(a[i] - b[i]) <= 6 * 2 ** -24 * scale + lr * (1 + mu) * n * 2 ** -24 * gAbs[i])) return false;
+        }
+        return true;
+      };
+      for (const [n, inn, out, indexed] of shapes) {
+        const nData = indexed ? n + 11 : n;
+        const data = randomArray(nData * inn, rng);
+        const rows = indexed ? Int32Array.from({ length: n }, (_, i) => (i * 7919 + 5) % nData) : null;
+        const w0 = randomArray(inn * out, rng, 0.5);
+        const b0 = randomArray(out, rng);
+        const y = randomArray(n * out, rng).map(Math.abs);
+        const dy = randomArray(n * out, rng);
+        const v0 = randomArray(inn * out, rng, 0.1);
+        const vb0 = randomArray(out, rng, 0.1);
+        const xAbs = new Float32Array(n * inn);
+        for (let r = 0; r < n; r++) for (let j = 0; j < inn; j++) xAbs[r * inn + j] = Math.abs(data[(rows !== null ? rows[r] : r) * inn + j]);
+        const dyAbs = dy.map(Math.abs);
+        const gAbs = refGemm(true, false, inn, out, n, 1, xAbs, inn, dyAbs, out, 0, new Float32Array(0), out);
+        const dbAbs = new Float64Array(out);
+        dyAbs.forEach((v, i) => (dbAbs[i % out] += v));
+        for (const u of updates) {
+          for (const [l1, l2] of [[0, 0], [0, 0.2], [0.1, 0.2]]) {
+            for (const threads of [1, 2]) {
+              const label = `${n}x${inn}x${out} ${u.name} l1 ${l1} l2 ${l2} ${threads}T`;
+              // reference: the gradient stored, then the update kernels
+              const wr = w0.slice(), br = b0.slice(), vr = v0.slice(), vbr = vb0.slice();
+              const dwr = new Float32Array(inn * out), dbr = new Float32Array(out), dxr = new Float32Array(n * inn);
+              const pr = native.denseBackward(data, wr, y, dy, new Float32Array(n * out), dwr, dbr, dxr, n, inn, out, ACT.relu, l1, l2, threads, rows);
+              u.ref(wr, dwr, vr);
+              u.ref(br, dbr, vbr);
+              // fused
+              const wf = w0.slice(), bf = b0.slice(), vf = v0.slice(), vbf = vb0.slice();
+              const dbf = new Float32Array(out), dxf = new Float32Array(n * inn), pen = new Float64Array(2);
+              native.denseBackwardUpdate(data, wf, y, dy, new Float32Array(n * out), new Float32Array(inn * out), dbf, dxf, n, inn, out,
+                ACT.relu, l1, l2, threads, rows, u.kind, lr, mu, u.kind === 1 ? null : vf, bf, u.kind === 1 ? null : vbf, pen);
+              // dX from W before the step, and db: the same kernels on the same numbers
+              expect({ label, dx: dxf.filter((v, i) => !Object.is(v, dxr[i])).length, db: dbf.filter((v, i) => !Object.is(v, dbr[i])).length })
+                .toEqual({ label, dx: 0, db: 0 });
+              // the step: the same arithmetic, up to the rounding of a fused multiply-add
+              const stateful = u.kind !== 1;
+              expect({
+                label,
+                w: within(wf, wr, w0, dwr, stateful ? v0 : null, gAbs, n),
+                b: within(bf, br, b0, dbr, stateful ? vb0 : null, dbAbs, 0),
+                v: !stateful || within(vf, vr, v0, dwr, v0, gAbs, n),
+                vb: !stateful || within(vbf, vbr, vb0, dbr, vb0, dbAbs, 0),
+              }).toEqual({ label, w: true, b: true, v: true, vb: true });
+              expect({ label, moved: wf.some((v, i) => v !== w0[i]) }).toEqual({ label, moved: true });
+              // penalties of W before and after the step
+              const after = native.penalty(wr, wr.length, l1, l2, null, false);
+              const close = (a: number, b: number) => (b === 0 ? a === 0 : Math.abs(a - b) / b < 1e-5);
+              expect({ label, before: close(pen[0], pr), after: close(pen[1], after) }).toEqual({ label, before: true, after: true });
+            }
+          }
+        }
+      }
+    });
+
+    it('denseBackwardUpdate: NaN in dY reaches W and no bias means no bias step', () => {
+      const n = 20, inn = 30, out = 64;
+      const x = randomArray(n * inn, rng), w = randomArray(inn * out, rng), y = randomArray(n * out, rng), dy = randomArray(n * out, rng);
+      dy[5] = NaN; // row 0, column 5: column 5 of dW is NaN in every row
+      const v = new Float32Array(inn * out), pen = new Float64Array(2);
+      native.denseBackwardUpdate(x, w, y, dy, new Float32Array(n * out), new Float32Array(inn * out), null, null, n, inn, out, ACT.linear,
+        0, 0.1, 2, null, 2, 0.1, 0.9, v, null, null, pen);
+      for (let r = 0; r < inn; r++) expect([r, Number.isNaN(w[r * out + 5]), Number.isNaN(w[r * out + 6])]).toEqual([r, true, false]);
+      expect(Number.isNaN(pen[1])).toBe(true);
+    });
+
     it('denseBackward adds the penalty onto dW block by block however the dW product is split over threads', () => {
       // dW = X^T dZ is inn x out with depth n. With a penalty it is split along its rows whenever
       // it has a row tile per thread (the penalty then fused block by block); with 4 rows it has
