@@ -287,12 +287,10 @@ struct GemmArgs {
   // panel, or a transposed A's packed block).
   int narrow_r;
   const float* narrow_bc;
-  // When set (and C is one K block deep and one N block wide), called on each block of rows of C as
-  // soon as it is final, inside the loop, instead of once on the part's rows afterwards: rows
-  // row0 + i of the whole product, `part` the caller's part.
-  // In-loop epilogue (see InLoopEpilogue): when set, C's rows are not stored but computed into a
-  // per-thread scratch block and handed to block_epilogue(part, row0 + i, rows, c, ldc, context) as
-  // soon as they are final (rows row0 + i of the whole product).
+  // In-loop epilogue (only where InLoopEpilogue allows): when set, C's rows are not stored but
+  // computed into a per-thread scratch block and handed to block_epilogue(part, row0 + i, rows, c,
+  // ldc, context) as soon as they are final (rows row0 + i of the whole product, `part` the
+  // caller's part).
   GemmEpilogue block_epilogue;
   void* block_context;
   index_t part, row0;
@@ -316,7 +314,7 @@ Status GemmBlock(const GemmArgs& g) {
   float* panel_a = g.trans_a ? t_panel_a.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * kc_max)) : nullptr;
   if (pack_b == nullptr || (g.trans_a && panel_a == nullptr)) return Status::OutOfMemory;
   // In-loop epilogue: C's rows of the current block of a transposed A, in scratch (ldc_s floats a row)
-  const bool redirect = g.block_epilogue != nullptr;
+  const bool redirect = g.block_epilogue != nullptr && g.trans_a;
   const index_t ldc_s = g.n + g.narrow_r;
   float* c_scr = redirect ? t_c_block.Get(static_cast<std::size_t>(kPanelsPerBlock * mr * ldc_s)) : nullptr;
   if (redirect && c_scr == nullptr) return Status::OutOfMemory;
