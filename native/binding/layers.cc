@@ -286,41 +286,67 @@ Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+namespace {
+
+// The arguments denseBackward and denseBackwardUpdate share, (x, w, y, dy, dz, dw, db | null,
+// dx | null, n, in, out, act, l1, l2, threads, rows?), checked: lengths, and dw and dx apart from
+// what they are computed from (dz may alias dy).
+struct BackwardArgs {
+  Napi::Float32Array x, w, y, dy, dz, dw, db, dx;
+  bool has_db = false, has_dx = false;
+  index_t n, in, out;
+  kernels::Activation act;
+  float l1, l2;
+  int threads;
+  const std::int32_t* rows;
+};
+
+BackwardArgs ParseBackwardArgs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  BackwardArgs a;
+  a.x = Float32Arg(info, 0, "x");
+  a.w = Float32Arg(info, 1, "w");
+  a.y = Float32Arg(info, 2, "y");
+  a.dy = Float32Arg(info, 3, "dy");
+  a.dz = Float32Arg(info, 4, "dz");
+  a.dw = Float32Arg(info, 5, "dw");
+  a.db = OptionalFloat32Arg(info, 6, "db", &a.has_db);
+  a.dx = OptionalFloat32Arg(info, 7, "dx", &a.has_dx);
+  a.n = SizeArg(info, 8, "n");
+  a.in = PositiveArg(info, 9, "in");
+  a.out = PositiveArg(info, 10, "out");
+  a.act = ActivationArg(info, 11);
+  a.l1 = FiniteArg(info, 12, "l1");
+  a.l2 = FiniteArg(info, 13, "l2");
+  a.threads = static_cast<int>(SizeArg(info, 14, "threads"));
+  a.rows = InputRowsArg(info, 15, a.x, a.n, a.in);
+  RequireLength(env, "w", a.w.ElementLength(), a.in * a.out);
+  RequireLength(env, "y", a.y.ElementLength(), a.n * a.out);
+  RequireLength(env, "dy", a.dy.ElementLength(), a.n * a.out);
+  RequireLength(env, "dz", a.dz.ElementLength(), a.n * a.out);
+  RequireLength(env, "dw", a.dw.ElementLength(), a.in * a.out);
+  if (a.has_db) RequireLength(env, "db", a.db.ElementLength(), a.out);
+  if (a.has_dx) RequireLength(env, "dx", a.dx.ElementLength(), a.n * a.in);
+  for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", a.x}, {"w", a.w}, {"dz", a.dz}}) {
+    RequireDisjoint(env, "dw", a.dw, name, arr);
+  }
+  if (a.has_dx) {
+    RequireDisjoint(env, "dx", a.dx, "dz", a.dz);
+    RequireDisjoint(env, "dx", a.dx, "w", a.w);
+  }
+  return a;
+}
+
+}  // namespace
+
 // denseBackward(x, w, y, dy, dz, dw, db | null, dx | null, n, in, out, act, l1, l2, threads, rows?) -> penalty
 Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Float32Array x = Float32Arg(info, 0, "x");
-  Napi::Float32Array w = Float32Arg(info, 1, "w");
-  Napi::Float32Array y = Float32Arg(info, 2, "y");
-  Napi::Float32Array dy = Float32Arg(info, 3, "dy");
-  Napi::Float32Array dz = Float32Arg(info, 4, "dz");
-  Napi::Float32Array dw = Float32Arg(info, 5, "dw");
-  bool has_db = false, has_dx = false;
-  Napi::Float32Array db = OptionalFloat32Arg(info, 6, "db", &has_db);
-  Napi::Float32Array dx = OptionalFloat32Arg(info, 7, "dx", &has_dx);
-  const index_t n = SizeArg(info, 8, "n"), in = PositiveArg(info, 9, "in"), out = PositiveArg(info, 10, "out");
-  const kernels::Activation act = ActivationArg(info, 11);
-  const float l1 = FiniteArg(info, 12, "l1"), l2 = FiniteArg(info, 13, "l2");
-  const int threads = static_cast<int>(SizeArg(info, 14, "threads"));
-  const std::int32_t* rows = InputRowsArg(info, 15, x, n, in);
-  RequireLength(env, "w", w.ElementLength(), in * out);
-  RequireLength(env, "y", y.ElementLength(), n * out);
-  RequireLength(env, "dy", dy.ElementLength(), n * out);
-  RequireLength(env, "dz", dz.ElementLength(), n * out);
-  RequireLength(env, "dw", dw.ElementLength(), in * out);
-  if (has_db) RequireLength(env, "db", db.ElementLength(), out);
-  if (has_dx) RequireLength(env, "dx", dx.ElementLength(), n * in);
-  for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", x}, {"w", w}, {"dz", dz}}) {
-    RequireDisjoint(env, "dw", dw, name, arr);
-  }
-  if (has_dx) {
-    RequireDisjoint(env, "dx", dx, "dz", dz);
-    RequireDisjoint(env, "dx", dx, "w", w);
-  }
+  BackwardArgs a = ParseBackwardArgs(info);
   double penalty = 0.0;
-  ThrowStatus(env, kernels::DenseBackward(x.Data(), rows, w.Data(), y.Data(), dy.Data(), dz.Data(), dw.Data(),
-                                          has_db ? db.Data() : nullptr, has_dx ? dx.Data() : nullptr, n, in, out, act,
-                                          l1, l2, &penalty, threads));
+  ThrowStatus(env, kernels::DenseBackward(a.x.Data(), a.rows, a.w.Data(), a.y.Data(), a.dy.Data(), a.dz.Data(), a.dw.Data(),
+                                          a.has_db ? a.db.Data() : nullptr, a.has_dx ? a.dx.Data() : nullptr, a.n, a.in,
+                                          a.out, a.act, a.l1, a.l2, &penalty, a.threads));
   return Napi::Number::New(env, penalty);
 }
 
@@ -330,20 +356,11 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
 // of 2) receives the penalty of w before and after the step.
 Napi::Value DenseBackwardUpdate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  Napi::Float32Array x = Float32Arg(info, 0, "x");
-  Napi::Float32Array w = Float32Arg(info, 1, "w");
-  Napi::Float32Array y = Float32Arg(info, 2, "y");
-  Napi::Float32Array dy = Float32Arg(info, 3, "dy");
-  Napi::Float32Array dz = Float32Arg(info, 4, "dz");
-  Napi::Float32Array dw = Float32Arg(info, 5, "dw");
-  bool has_db = false, has_dx = false, has_ws = false, has_b = false, has_bs = false;
-  Napi::Float32Array db = OptionalFloat32Arg(info, 6, "db", &has_db);
-  Napi::Float32Array dx = OptionalFloat32Arg(info, 7, "dx", &has_dx);
-  const index_t n = SizeArg(info, 8, "n"), in = PositiveArg(info, 9, "in"), out = PositiveArg(info, 10, "out");
-  const kernels::Activation act = ActivationArg(info, 11);
-  const float l1 = FiniteArg(info, 12, "l1"), l2 = FiniteArg(info, 13, "l2");
-  const int threads = static_cast<int>(SizeArg(info, 14, "threads"));
-  const std::int32_t* rows = InputRowsArg(info, 15, x, n, in);
+  BackwardArgs a = ParseBackwardArgs(info);
+  Napi::Float32Array &x = a.x, &w = a.w, &y = a.y, &dy = a.dy, &dz = a.dz, &dw = a.dw, &db = a.db, &dx = a.dx;
+  const bool has_db = a.has_db, has_dx = a.has_dx;
+  const index_t in = a.in, out = a.out;
+  bool has_ws = false, has_b = false, has_bs = false;
   const index_t kind = SizeArg(info, 16, "kind");
   if (kind < 1 || kind > 3) {
     ThrowCode(env, "RangeError", "NNKIT_ERR_ARG", "Expected update kind 1 (sgd), 2 (momentum) or 3 (nesterov) but received " + std::to_string(kind));
@@ -358,13 +375,6 @@ Napi::Value DenseBackwardUpdate(const Napi::CallbackInfo& info) {
   }
   Napi::Float64Array penalties = pv.As<Napi::Float64Array>();
   RequireLength(env, "penalties", penalties.ElementLength(), 2);
-  RequireLength(env, "w", w.ElementLength(), in * out);
-  RequireLength(env, "y", y.ElementLength(), n * out);
-  RequireLength(env, "dy", dy.ElementLength(), n * out);
-  RequireLength(env, "dz", dz.ElementLength(), n * out);
-  RequireLength(env, "dw", dw.ElementLength(), in * out);
-  if (has_db) RequireLength(env, "db", db.ElementLength(), out);
-  if (has_dx) RequireLength(env, "dx", dx.ElementLength(), n * in);
   const bool stateful = kind != 1;
   if (stateful && !has_ws) ThrowCode(env, "TypeError", "NNKIT_ERR_ARG", "Expected Float32Array for wState (the velocity of momentum and nesterov) but received null");
   if (stateful) RequireLength(env, "wState", w_state.ElementLength(), in * out);
@@ -386,13 +396,6 @@ Napi::Value DenseBackwardUpdate(const Napi::CallbackInfo& info) {
   for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", x}, {"y", y}, {"dy", dy}, {"dz", dz}, {"dw", dw}}) {
     RequireDisjoint(env, "w", w, name, arr);
   }
-  for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", x}, {"dz", dz}}) {
-    RequireDisjoint(env, "dw", dw, name, arr);
-  }
-  if (has_dx) {
-    RequireDisjoint(env, "dx", dx, "dz", dz);
-    RequireDisjoint(env, "dx", dx, "w", w);
-  }
   if (stateful) {
     for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"w", w}, {"dw", dw}, {"x", x}, {"dz", dz}}) {
       RequireDisjoint(env, "wState", w_state, name, arr);
@@ -402,9 +405,9 @@ Napi::Value DenseBackwardUpdate(const Napi::CallbackInfo& info) {
   kernels::FusedUpdate update{static_cast<kernels::FusedUpdateKind>(kind), lr, mu, stateful ? w_state.Data() : nullptr,
                               has_b ? b.Data() : nullptr, has_b && stateful ? b_state.Data() : nullptr};
   double result[2] = {0.0, 0.0};
-  ThrowStatus(env, kernels::DenseBackwardUpdate(x.Data(), rows, w.Data(), y.Data(), dy.Data(), dz.Data(), dw.Data(),
-                                                has_db ? db.Data() : nullptr, has_dx ? dx.Data() : nullptr, n, in, out,
-                                                act, l1, l2, update, result, threads));
+  ThrowStatus(env, kernels::DenseBackwardUpdate(x.Data(), a.rows, w.Data(), y.Data(), dy.Data(), dz.Data(), dw.Data(),
+                                                has_db ? db.Data() : nullptr, has_dx ? dx.Data() : nullptr, a.n, in, out,
+                                                a.act, a.l1, a.l2, update, result, a.threads));
   penalties[0] = result[0];
   penalties[1] = result[1];
   return env.Undefined();
