@@ -213,7 +213,7 @@ export async function runLoop(job: Job, hooks: LoopHooks): Promise<LoopOutcome> 
   // in L1, so that the weight gradients are mostly never stored and no pass of its own goes over
   // every parameter. The same arithmetic, and still after the cost check: the cost's penalty is that
   // of the current weights, which the previous step computed from the weights it wrote. (In-process
-  // A/B, 2 threads: MLP 784-512-512-10 iteration -7%, two-layer 3072-50-10 -4%.)
+  // A/B, 2 threads: MLP 784-512-512-10 iteration -6 to -7%, two-layer 3072-50-10 -2 to -4%.)
   const fused = optimizer.fused;
   let penaltyNow: number | null = null; // the penalty of the current parameters, for the fused steps' cost
 

@@ -40,17 +40,11 @@ void DenseBackwardEpilogue(index_t part, index_t r0, index_t rows, const float* 
     e.before[part] += e.t->penalty(e.w + offset, rows * e.ld, e.l1, e.l2, e.dw + offset, true);
     return;
   }
-  float* state = e.update->w_state != nullptr ? e.update->w_state + offset : nullptr;
-  if (ldc == e.ld) {
-    e.t->fused_step(static_cast<int>(e.update->kind), e.w + offset, c, state, rows * e.ld, e.update->lr, e.update->mu,
-                    e.l1, e.l2, &e.before[part], &e.after[part]);
-  } else {
-    for (index_t r = 0; r < rows; ++r) {
-      e.t->fused_step(static_cast<int>(e.update->kind), e.w + offset + r * e.ld, c + r * ldc,
-                      state != nullptr ? state + r * e.ld : nullptr, e.ld, e.update->lr, e.update->mu, e.l1, e.l2,
-                      &e.before[part], &e.after[part]);
-    }
-  }
+  // the rows are contiguous: dW's own (ldc = out) or the driver's scratch, which is as wide as C
+  (void)ldc;
+  e.t->fused_step(static_cast<int>(e.update->kind), e.w + offset, c,
+                  e.update->w_state != nullptr ? e.update->w_state + offset : nullptr, rows * e.ld, e.update->lr,
+                  e.update->mu, e.l1, e.l2, &e.before[part], &e.after[part]);
 }
 
 Status Backward(const float* x, const std::int32_t* x_rows, const float* w, const float* y, const float* dy,
