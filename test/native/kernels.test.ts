@@ -169,7 +169,7 @@ describe(`kernels on the ${native.isa} path`, () => {
           // masks, and a width that keeps the 12 x 32 tile (544); 1100 is split in two parts of at
           // least 512 columns on 2 threads (the only width here that 2 threads run on 6 x 64).
           // m % 6 in {0, 1, 2, 3, 5}: every row count of the last
-          // panel; k = 260 crosses the K block. 1023 rows keep the 12 x 32 tile.
+          // panel; k = 330 crosses the K block (two of 168 and 162). 1023 rows keep the 12 x 32 tile.
           const threads = linalg.getNumThreads();
           try {
             for (const t of [1, 2]) {
@@ -178,8 +178,8 @@ describe(`kernels on the ${native.isa} path`, () => {
                 for (const m of [1023, 1026, 1027, 1028, 1029, 1031]) run(ta, tb, m, n, 3, 1, 0, 0, edgeRows(m));
                 run(ta, tb, 1027, n, 5, 0.5, 1, 3, edgeRows(1027));
               }
-              run(ta, tb, 1031, 561, 260, 1, 0, 0, edgeRows(1031));
-              run(ta, tb, 1028, 1100, 260, 0.5, 1, 1, edgeRows(1028));
+              run(ta, tb, 1031, 561, 330, 1, 0, 0, edgeRows(1031));
+              run(ta, tb, 1028, 1100, 330, 0.5, 1, 1, edgeRows(1028));
             }
           } finally {
             linalg.setNumThreads(threads);
@@ -671,11 +671,11 @@ describe(`kernels on the ${native.isa} path`, () => {
       // each); 100 x 50 x 10, an output layer, through the AVX-512 small-N kernel; 1030 x 40 x 512
       // through the 6 x 64 tile (1030 = 171 x 6 + 4: a short last panel of indexed rows); 40 x 2100 x 10
       // and 2100 x 5 x 10: the small-N kernel's K blocks in X·W and in Xᵀ·dZ. The tiles and the
-      // narrow kernel read indexed rows through pointers: 37 x 520 x 50 (8 x 48 tile, a last panel of
+      // narrow kernel read indexed rows through pointers: 37 x 700 x 50 (8 x 48 tile, a last panel of
       // 5 rows, 3 K blocks, 2 narrow columns), 26 x 300 x 97 (1 narrow column), 7 x 33 x 20 (fewer
       // rows than any tile, 4 narrow columns), 50 x 1000 x 64 (two 32-column slivers)
       for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [1030, 40, 512], [2000, 20, 20], [100, 50, 10], [13, 7, 3],
-        [40, 2100, 10], [2100, 5, 10], [37, 520, 50], [26, 300, 97], [7, 33, 20], [50, 1000, 64]]) {
+        [40, 2100, 10], [2100, 5, 10], [37, 700, 50], [26, 300, 97], [7, 33, 20], [50, 1000, 64]]) {
         const nData = n + 37;
         const data = randomArray(nData * inn, rng);
         const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % nData);
@@ -704,7 +704,7 @@ describe(`kernels on the ${native.isa} path`, () => {
       // dW = Xᵀ·dZ handed to the step: a few rows at a time from scratch, never stored, when the
       // product is one K block deep and one N block wide (100 x 3072 x 50 by blocks with its 2 narrow
       // columns; 128 x 300 x 512 panel by panel; 37 x 520 x 50 through row indices); stored, then
-      // stepped by blocks of rows (100 x 50 x 10: small-N kernel; 300 x 40 x 64: three K blocks)
+      // stepped by blocks of rows (100 x 50 x 10: small-N kernel; 700 x 40 x 64: three K blocks)
       // or in a pass of its own (2000 x 4 x 40: split along K; 64 x 4 x 4096: along N); 7 x 13 x 5
       const lr = 0.05, mu = 0.9;
       const updates = [
@@ -713,7 +713,7 @@ describe(`kernels on the ${native.isa} path`, () => {
         { kind: 3, name: 'nesterov', ref: (w: Float32Array, g: Float32Array, v: Float32Array) => native.nesterovUpdate(w, g, v, w.length, lr, mu) },
       ];
       const shapes: Array<[number, number, number, boolean]> = [[100, 3072, 50, true], [128, 300, 512, false], [37, 520, 50, true],
-        [100, 50, 10, false], [300, 40, 64, false], [2000, 4, 40, false], [64, 4, 4096, false], [7, 13, 5, true]];
+        [100, 50, 10, false], [700, 40, 64, false], [2000, 4, 40, false], [64, 4, 4096, false], [7, 13, 5, true]];
       // |a - b| within a few float roundings of the step's terms (v' = mu v - lr g and w + v' cancel),
       // plus lr (1 + mu) times the gradient's own rounding, which depends on how the product was cut:
       // n roundings of sum |x| |dz| (gAbs)
