@@ -5,6 +5,8 @@
  * cross-entropy loss and the L2 penalty. Outputs are caller-allocated and written in place.
  */
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "../kernels/nn_kernels.h"
 #include "args.h"
@@ -383,25 +385,24 @@ Napi::Value DenseBackwardUpdate(const Napi::CallbackInfo& info) {
     RequireLength(env, "b", b.ElementLength(), out);
     if (stateful && !has_bs) ThrowCode(env, "TypeError", "NNKIT_ERR_ARG", "Expected Float32Array for bState (the velocity of momentum and nesterov) but received null");
     if (stateful) RequireLength(env, "bState", b_state.ElementLength(), out);
-    for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"db", db}, {"w", w}, {"dw", dw}}) {
-      RequireDisjoint(env, "b", b, name, arr);
-    }
-    if (stateful) {
-      for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"b", b}, {"db", db}, {"wState", w_state}}) {
-        RequireDisjoint(env, "bState", b_state, name, arr);
-      }
-    }
   }
-  // w is written too: apart from every other array (dz may alias dy, as in denseBackward)
-  for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"x", x}, {"y", y}, {"dy", dy}, {"dz", dz}, {"dw", dw}}) {
-    RequireDisjoint(env, "w", w, name, arr);
-  }
-  if (stateful) {
-    for (const auto& [name, arr] : {std::pair<const char*, Napi::Float32Array>{"w", w}, {"dw", dw}, {"x", x}, {"dz", dz}}) {
-      RequireDisjoint(env, "wState", w_state, name, arr);
+  // wState, bState, b and w are written too: each apart from every other array (dz may alias dy, as
+  // in denseBackward, and ParseBackwardArgs checked dw and dx)
+  std::vector<std::pair<const char*, Napi::Float32Array>> arrays = {{"x", x}, {"w", w}, {"y", y}, {"dy", dy}, {"dz", dz}, {"dw", dw}};
+  if (has_db) arrays.emplace_back("db", db);
+  if (has_dx) arrays.emplace_back("dx", dx);
+  if (stateful) arrays.emplace_back("wState", w_state);
+  if (has_b) arrays.emplace_back("b", b);
+  if (has_b && stateful) arrays.emplace_back("bState", b_state);
+  const auto apart = [&](std::string_view name, const Napi::Float32Array& arr) {
+    for (const auto& [other, other_arr] : arrays) {
+      if (other != name) RequireDisjoint(env, name.data(), arr, other, other_arr);
     }
-    if (has_dx) RequireDisjoint(env, "wState", w_state, "dx", dx);
-  }
+  };
+  if (stateful) apart("wState", w_state);
+  if (has_b && stateful) apart("bState", b_state);
+  if (has_b) apart("b", b);
+  apart("w", w);
   kernels::FusedUpdate update{static_cast<kernels::FusedUpdateKind>(kind), lr, mu, stateful ? w_state.Data() : nullptr,
                               has_b ? b.Data() : nullptr, has_b && stateful ? b_state.Data() : nullptr};
   double result[2] = {0.0, 0.0};

@@ -57,17 +57,6 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
   return total / static_cast<double>(n);
 }
 
-void SgdUpdate(float* w, const float* g, index_t n, float lr) {
-  for (index_t i = 0; i < n; ++i) w[i] -= lr * g[i];
-}
-
-void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
-  for (index_t i = 0; i < n; ++i) {
-    v[i] = mu * v[i] - lr * g[i];
-    w[i] += v[i];
-  }
-}
-
 }  // namespace nn::kernels::ref
 
 namespace nn::kernels::ref {

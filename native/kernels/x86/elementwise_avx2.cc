@@ -249,29 +249,6 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
   return total / static_cast<double>(n);
 }
 
-void SgdUpdate(float* w, const float* g, index_t n, float lr) {
-  const __m256 vlr = _mm256_set1_ps(lr);
-  index_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    _mm256_storeu_ps(w + i, _mm256_fnmadd_ps(vlr, _mm256_loadu_ps(g + i), _mm256_loadu_ps(w + i)));
-  }
-  for (; i < n; ++i) w[i] -= lr * g[i];
-}
-
-void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
-  const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu);
-  index_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 vi = _mm256_fnmadd_ps(vlr, _mm256_loadu_ps(g + i), _mm256_mul_ps(vmu, _mm256_loadu_ps(v + i)));
-    _mm256_storeu_ps(v + i, vi);
-    _mm256_storeu_ps(w + i, _mm256_add_ps(_mm256_loadu_ps(w + i), vi));
-  }
-  for (; i < n; ++i) {
-    v[i] = mu * v[i] - lr * g[i];
-    w[i] += v[i];
-  }
-}
-
 }  // namespace nn::kernels::avx2
 
 namespace nn::kernels::avx2 {

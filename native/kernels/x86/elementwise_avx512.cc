@@ -211,24 +211,6 @@ double SoftmaxCrossEntropy(const float* scores, const std::int32_t* labels, inde
   return total / static_cast<double>(n);
 }
 
-void SgdUpdate(float* w, const float* g, index_t n, float lr) {
-  const __m512 vlr = _mm512_set1_ps(lr);
-  for (index_t i = 0; i < n; i += 16) {
-    const __mmask16 m = Tail(n - i);
-    _mm512_mask_storeu_ps(w + i, m, _mm512_fnmadd_ps(vlr, _mm512_maskz_loadu_ps(m, g + i), _mm512_maskz_loadu_ps(m, w + i)));
-  }
-}
-
-void MomentumUpdate(float* w, const float* g, float* v, index_t n, float lr, float mu) {
-  const __m512 vlr = _mm512_set1_ps(lr), vmu = _mm512_set1_ps(mu);
-  for (index_t i = 0; i < n; i += 16) {
-    const __mmask16 m = Tail(n - i);
-    const __m512 vi = _mm512_fnmadd_ps(vlr, _mm512_maskz_loadu_ps(m, g + i), _mm512_mul_ps(vmu, _mm512_maskz_loadu_ps(m, v + i)));
-    _mm512_mask_storeu_ps(v + i, m, vi);
-    _mm512_mask_storeu_ps(w + i, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, w + i), vi));
-  }
-}
-
 }  // namespace nn::kernels::avx512
 
 namespace nn::kernels::avx512 {
