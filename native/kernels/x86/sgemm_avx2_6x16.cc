@@ -10,6 +10,8 @@
  */
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "../kernel_table.h"
 
 namespace nn::kernels::avx2 {
@@ -34,6 +36,15 @@ struct NarrowVec {
   static constexpr int kLanes = 8;
   static V Zero() { return _mm256_setzero_ps(); }
   static Mask First(index_t n) { return ColumnMask(0, n); }
+  static Mask Range(int lo, int hi) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lane), _mm256_cmpgt_epi32(lane, _mm256_set1_epi32(lo - 1)));
+  }
+  using Index = __m256i;
+  static Index RotateIndex(int s) {
+    return _mm256_and_si256(_mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32(s)), _mm256_set1_epi32(7));
+  }
+  static V Rotate(V v, Index idx) { return _mm256_permutevar8x32_ps(v, idx); }
   static V Load(Mask m, const float* p) { return _mm256_maskload_ps(p, m); }
   static V LoadAll(const float* p) { return _mm256_loadu_ps(p); }
   static V Set1(float x) { return _mm256_set1_ps(x); }

@@ -14,6 +14,8 @@
  */
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "../kernel_table.h"
 
 namespace nn::kernels::avx512 {
@@ -248,6 +250,14 @@ struct NarrowVec {
   static constexpr int kLanes = 16;
   static V Zero() { return _mm512_setzero_ps(); }
   static Mask First(index_t n) { return n >= 16 ? static_cast<Mask>(0xFFFF) : static_cast<Mask>((1u << n) - 1u); }
+  static Mask Range(int lo, int hi) { return static_cast<Mask>(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  using Index = __m512i;
+  static Index RotateIndex(int s) {
+    return _mm512_and_si512(_mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                             _mm512_set1_epi32(s)),
+                            _mm512_set1_epi32(15));
+  }
+  static V Rotate(V v, Index idx) { return _mm512_permutexvar_ps(idx, v); }
   static V Load(Mask m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
   static V LoadAll(const float* p) { return _mm512_loadu_ps(p); }
   static V Set1(float x) { return _mm512_set1_ps(x); }
