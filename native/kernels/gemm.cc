@@ -464,8 +464,7 @@ Status GemmBlockNarrow(const GemmArgs& g) {
   const index_t ldbc = (g.k + 15) / 16 * 16;
   float* base = t_narrow.Get(static_cast<std::size_t>(r * ldbc + 16));
   if (base == nullptr) return Status::OutOfMemory;
-  const std::uintptr_t a_at = reinterpret_cast<std::uintptr_t>(g.a);
-  float* bc = base + (a_at % sizeof(float) == 0 ? a_at % 64 / sizeof(float) : 0);
+  float* bc = base + reinterpret_cast<std::uintptr_t>(g.a) % 64 / sizeof(float);
   for (int j = 0; j < r; ++j) {
     const index_t col = main.n + j;
     float* d = bc + j * ldbc;
