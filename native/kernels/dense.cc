@@ -21,6 +21,10 @@ namespace {
 // The dW product's epilogue: over each block of whole rows of dW (values at c, ldc apart), the
 // penalty's gradient added on, or with an update the optimizer's step taken from it on those rows
 // of W. Penalties summed per part (fixed for a given shape and thread count, so the totals are).
+// The step moves W and its velocity through L3 (16 bytes a weight: MLP 784 x 512 on 1 thread,
+// 124 us of a 741 us call), at the rate of a standalone update (about 49 GB/s a core). Prefetching
+// the next panel's rows of both into L2 while the panel computes (hints to the micro-kernel)
+// changed nothing: in-process A/B in the MLP training loop 1.005 (1 thread), 1.02 (2 threads).
 struct DenseEpilogue {
   const KernelTable* t;
   float* w;  // written only with an update (DenseBackwardUpdate's w)
