@@ -596,9 +596,9 @@ bool ChooseSplit(const KernelTable& t, ParallelGemm& pg, index_t parts) {
   // penalty: N split then a penalty pass, 2.17 ms per iteration; M split, 2.09 ms.)
   // An N split costs something of its own on 2 cores: NN 128 x 784 x 512 and 128 x 512 x 512 take
   // 1.10-1.14x the time of their 1-thread half alone (C++ harness, in-process alternation). Two
-  // threads each running a 1-thread half concurrently lose 6-8% when their C blocks are the two
+  // threads each running a 1-thread half concurrently lose 5-9% when their C blocks are the two
   // halves of one C's rows, nothing with C blocks of their own (one thread writing half of a wide
-  // C alone loses nothing), so it is the rows of C that both cores write (prefetches across the
+  // C alone loses 0-3%), so it is the rows of C that both cores write (prefetches across the
   // halves, probably: no counters here). Computing each part into a contiguous block of its own
   // and copying it into C at the end did not pay once measured with the addon (in-process A/B,
   // time: 128 x 784 x 512 0.98, 128 x 512 x 512 1.03, 256^3 1.13; MLP training loop on 2 threads
