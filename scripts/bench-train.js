@@ -5,7 +5,8 @@
  * Training throughput: samples through forward, backward and update per second of training time
  * (evaluation excluded), for the lecture's two-layer net (3072-50-10, batch 100) and an MLP
  * (784-512-512-10, batch 128). nnkit runs through train() (the worker-thread loop, minibatch
- * sampling included) with 1 and 2 kernel threads; the same models are trained with
+ * sampling included) with 1 and 2 kernel threads, three timed runs each, the thread settings
+ * alternated: the figure is the median, printed with the three runs; the same models are trained with
  * @tensorflow/tfjs (a devDependency: its pure-JS 'cpu' backend and its 'wasm' backend) in the
  * same run, with plain SGD + momentum on the same batch shapes, and the ratios are printed.
  * Inputs are the real CIFAR-10 / MNIST subsets when ../shared/data is there, else random data
@@ -28,7 +29,8 @@ const { native } = require(path.join(ROOT, 'dist', 'native.js'));
 const args = process.argv.slice(2);
 const JSON_OUT = args.includes('--json');
 const QUICK = args.includes('--quick');
-const SECONDS = QUICK ? 0.8 : 2.5;
+const SECONDS = QUICK ? 0.8 : 2;
+const ROUNDS = QUICK ? 1 : 3;
 const TARGETS = { 'two-layer': 420000, mlp: 105000 };
 
 const MODELS = [
@@ -73,18 +75,39 @@ function dataFor(m) {
   return { x, y, source };
 }
 
-async function benchNnkit(m, data, threads) {
-  const layers = m.hidden.map((h) => nn.dense(h, { activation: 'relu', init: nn.init.he() }));
-  layers.push(nn.dense(m.classes));
-  const model = new nn.Sequential({ inputSize: m.input, layers, seed: 1 });
-  // one short run to warm up (worker start, page faults), then a run long enough to time
-  await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: 1, batchSize: m.batch, learningRate: 1e-3, threads });
+/**
+ * train()'s samples/s at each thread count: a warm-up run and a probe (to size the timed runs) per
+ * setting, then ROUNDS timed runs, the settings alternated round by round so that a slow phase of
+ * the machine (a VM's neighbours) falls on both; the median is the figure, the range goes with it.
+ */
+async function benchNnkit(m, data, threadCounts) {
+  const model = (() => {
+    const layers = m.hidden.map((h) => nn.dense(h, { activation: 'relu', init: nn.init.he() }));
+    layers.push(nn.dense(m.classes));
+    return new nn.Sequential({ inputSize: m.input, layers, seed: 1 });
+  })();
   const itersPerEpoch = Math.floor(m.rows / m.batch);
-  const probe = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: 2, batchSize: m.batch, learningRate: 1e-3, threads });
-  const perEpoch = (itersPerEpoch * m.batch) / probe.samplesPerSec;
-  const epochs = Math.max(2, Math.ceil(SECONDS / perEpoch));
-  const r = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs, batchSize: m.batch, learningRate: 1e-3, reg: 1e-4, threads });
-  return r.samplesPerSec;
+  const epochs = {};
+  for (const threads of threadCounts) {
+    // one short run to warm up (worker start, page faults), then a probe to size the timed runs
+    await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: 1, batchSize: m.batch, learningRate: 1e-3, threads });
+    const probe = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: 2, batchSize: m.batch, learningRate: 1e-3, threads });
+    epochs[threads] = Math.max(2, Math.ceil(SECONDS / ((itersPerEpoch * m.batch) / probe.samplesPerSec)));
+  }
+  const runs = Object.fromEntries(threadCounts.map((t) => [t, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const threads of threadCounts) {
+      const r = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: epochs[threads], batchSize: m.batch, learningRate: 1e-3, reg: 1e-4, threads });
+      runs[threads].push(r.samplesPerSec);
+    }
+  }
+  return Object.fromEntries(threadCounts.map((t) => [`${t}T`, { median: median(runs[t]), runs: runs[t] }]));
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /**
@@ -226,7 +249,11 @@ async function main() {
     const data = dataFor(m);
     const shape = `${m.input}-${[...m.hidden, m.classes].join('-')}, batch ${m.batch}`;
     const entry = { model: m.name, shape, data: data.source, nnkit: {}, tfjs: {}, target: TARGETS[m.name] };
-    for (const threads of [1, 2]) entry.nnkit[`${threads}T`] = await benchNnkit(m, data, threads);
+    const measured = await benchNnkit(m, data, [1, 2]);
+    for (const [t, r] of Object.entries(measured)) {
+      entry.nnkit[t] = r.median;
+      entry.runs = { ...entry.runs, [t]: r.runs };
+    }
     entry.bounds = {};
     for (const threads of [1, 2]) entry.bounds[`${threads}T`] = { ...bounds(m, threads, peak), ...updateBound(m, data, threads) };
     if (tfjs !== null) {
@@ -246,8 +273,10 @@ async function main() {
     const fmt = (v) => Math.round(v).toLocaleString('en-US').padStart(9);
     for (const [t, v] of Object.entries(entry.nnkit)) {
       const b = entry.bounds[t];
-      log(`  nnkit ${t}            ${fmt(v)} samples/s   (${(v / b.gemm).toFixed(2)} of its products alone, hot: ${fmt(b.gemm).trim()}; ` +
-        `FMA peak bound ${fmt(b.peak).trim()})`);
+      const runs = entry.runs[t];
+      log(`  nnkit ${t}            ${fmt(v)} samples/s   (median of ${runs.length} runs: ${runs.map((x) => fmt(x).trim()).join(', ')})`);
+      log(`                                           ${(v / b.gemm).toFixed(2)} of its products alone, hot: ${fmt(b.gemm).trim()}; ` +
+        `FMA peak bound ${fmt(b.peak).trim()}`);
       log(`                                           without the optimizer's update: ${fmt(b.noUpdate).trim()} ` +
         `(in-process loop; with it: ${fmt(b.withUpdate).trim()})`);
     }
