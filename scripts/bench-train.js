@@ -6,7 +6,8 @@
  * (evaluation excluded), for the lecture's two-layer net (3072-50-10, batch 100) and an MLP
  * (784-512-512-10, batch 128). nnkit runs through train() (the worker-thread loop, minibatch
  * sampling included) with 1 and 2 kernel threads, three timed runs each, the thread settings
- * alternated: the figure is the median, printed with the three runs; the same models are trained with
+ * alternated: the figure is the median, printed with the three runs, each with the bound below
+ * (products alone) measured briefly right after it; the same models are trained with
  * @tensorflow/tfjs (a devDependency: its pure-JS 'cpu' backend and its 'wasm' backend) in the
  * same run, with plain SGD + momentum on the same batch shapes, and the ratios are printed.
  * Inputs are the real CIFAR-10 / MNIST subsets when ../shared/data is there, else random data
@@ -98,10 +99,12 @@ async function benchNnkit(m, data, threadCounts) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const threads of threadCounts) {
       const r = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: epochs[threads], batchSize: m.batch, learningRate: 1e-3, reg: 1e-4, threads });
-      runs[threads].push(r.samplesPerSec);
+      // the products-alone bound right after the run: where the machine was (a VM's 2-thread
+      // rate moves between phases of a few seconds)
+      runs[threads].push({ samplesPerSec: r.samplesPerSec, productsAlone: bounds(m, threads, 0, 0.03).gemm });
     }
   }
-  return Object.fromEntries(threadCounts.map((t) => [`${t}T`, { median: median(runs[t]), runs: runs[t] }]));
+  return Object.fromEntries(threadCounts.map((t) => [`${t}T`, { median: median(runs[t].map((r) => r.samplesPerSec)), runs: runs[t] }]));
 }
 
 function median(xs) {
@@ -115,7 +118,7 @@ function median(xs) {
  * only its matrix products, each timed hot (operands in cache) in a native loop at this thread count,
  * with no sampling, activations, loss, bias or update; and at 100% of the FMA peak.
  */
-function bounds(m, threads, peakGflops) {
+function bounds(m, threads, peakGflops, secondsPerProduct = QUICK ? 0.05 : 0.2) {
   const widths = [m.input, ...m.hidden, m.classes];
   const products = [];
   for (let l = 0; l + 1 < widths.length; l++) {
@@ -130,7 +133,7 @@ function bounds(m, threads, peakGflops) {
     const a = new Float32Array(M * K).fill(0.5);
     const bm = new Float32Array(K * N).fill(0.25);
     const c = new Float32Array(M * N);
-    seconds += native.sgemmBench(ta, tb, M, N, K, a, ta ? M : K, bm, tb ? K : N, c, N, threads, QUICK ? 0.05 : 0.2);
+    seconds += native.sgemmBench(ta, tb, M, N, K, a, ta ? M : K, bm, tb ? K : N, c, N, threads, secondsPerProduct);
     flops += 2 * M * N * K;
   }
   return { gemm: m.batch / seconds, peak: (m.batch * peakGflops * threads * 1e9) / flops, flopsPerSample: flops / m.batch };
@@ -274,7 +277,9 @@ async function main() {
     for (const [t, v] of Object.entries(entry.nnkit)) {
       const b = entry.bounds[t];
       const runs = entry.runs[t];
-      log(`  nnkit ${t}            ${fmt(v)} samples/s   (median of ${runs.length} runs: ${runs.map((x) => fmt(x).trim()).join(', ')})`);
+      log(`  nnkit ${t}            ${fmt(v)} samples/s   (median of ${runs.length} runs)`);
+      log(`                                           runs: ${runs.map((x) => fmt(x.samplesPerSec).trim()).join(', ')}; ` +
+        `products alone right after each: ${runs.map((x) => fmt(x.productsAlone).trim()).join(', ')}`);
       log(`                                           ${(v / b.gemm).toFixed(2)} of its products alone, hot: ${fmt(b.gemm).trim()}; ` +
         `FMA peak bound ${fmt(b.peak).trim()}`);
       log(`                                           without the optimizer's update: ${fmt(b.noUpdate).trim()} ` +
