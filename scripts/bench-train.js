@@ -7,7 +7,8 @@
  * (784-512-512-10, batch 128). nnkit runs through train() (the worker-thread loop, minibatch
  * sampling included) with 1 and 2 kernel threads, three timed runs each, the thread settings
  * alternated: the figure is the median, printed with the three runs, each with the bound below
- * (products alone) measured briefly right after it; the same models are trained with
+ * (products alone) measured briefly right after it and the cross-core round trip (where a VM's
+ * host has put the two vCPUs: far apart, 2-thread training loses about a quarter); the same models are trained with
  * @tensorflow/tfjs (a devDependency: its pure-JS 'cpu' backend and its 'wasm' backend) in the
  * same run, with plain SGD + momentum on the same batch shapes, and the ratios are printed.
  * Inputs are the real CIFAR-10 / MNIST subsets when ../shared/data is there, else random data
@@ -77,6 +78,36 @@ function dataFor(m) {
 }
 
 /**
+ * The round trip of a value between two threads spinning on shared memory (the main thread and a
+ * worker), in ns. On a VM, how far apart the host has put the two vCPUs: about 80-120 ns when they
+ * share a cache, about 380 ns when they do not, and then every product split over 2 threads
+ * pays for the data its halves share (measured with a C++ ping-pong alike: 60-120 ns / 370-430 ns).
+ */
+function crossCoreRoundTripNs(iters = 100000) {
+  const { Worker } = require('worker_threads');
+  const flag = new Int32Array(new SharedArrayBuffer(64));
+  const src = `const { workerData } = require('worker_threads');
+    const f = new Int32Array(workerData.sab);
+    for (let i = 0; i < workerData.iters; i++) {
+      while (Atomics.load(f, 0) !== 2 * i + 1);
+      Atomics.store(f, 0, 2 * i + 2);
+    }`;
+  return new Promise((resolve, reject) => {
+    const w = new Worker(src, { eval: true, workerData: { sab: flag.buffer, iters } });
+    w.on('error', reject);
+    w.on('online', () => {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < iters; i++) {
+        Atomics.store(flag, 0, 2 * i + 1);
+        while (Atomics.load(flag, 0) !== 2 * i + 2);
+      }
+      const ns = Number(process.hrtime.bigint() - t0) / iters;
+      w.terminate().then(() => resolve(ns), reject);
+    });
+  });
+}
+
+/**
  * train()'s samples/s at each thread count: a warm-up run and a probe (to size the timed runs) per
  * setting, then ROUNDS timed runs, the settings alternated round by round so that a slow phase of
  * the machine (a VM's neighbours) falls on both; the median is the figure, the range goes with it.
@@ -101,7 +132,11 @@ async function benchNnkit(m, data, threadCounts) {
       const r = await nn.train(model, { xTrain: data.x, yTrain: data.y }, { epochs: epochs[threads], batchSize: m.batch, learningRate: 1e-3, reg: 1e-4, threads });
       // the products-alone bound right after the run: where the machine was (a VM's 2-thread
       // rate moves between phases of a few seconds)
-      runs[threads].push({ samplesPerSec: r.samplesPerSec, productsAlone: bounds(m, threads, 0, 0.03).gemm });
+      runs[threads].push({
+        samplesPerSec: r.samplesPerSec,
+        productsAlone: bounds(m, threads, 0, 0.03).gemm,
+        crossCoreNs: await crossCoreRoundTripNs(),
+      });
     }
   }
   return Object.fromEntries(threadCounts.map((t) => [`${t}T`, { median: median(runs[t].map((r) => r.samplesPerSec)), runs: runs[t] }]));
@@ -279,7 +314,8 @@ async function main() {
       const runs = entry.runs[t];
       log(`  nnkit ${t}            ${fmt(v)} samples/s   (median of ${runs.length} runs)`);
       log(`                                           runs: ${runs.map((x) => fmt(x.samplesPerSec).trim()).join(', ')}; ` +
-        `products alone right after each: ${runs.map((x) => fmt(x.productsAlone).trim()).join(', ')}`);
+        `products alone right after each: ${runs.map((x) => fmt(x.productsAlone).trim()).join(', ')}; ` +
+        `cross-core round trip: ${runs.map((x) => `${Math.round(x.crossCoreNs)} ns`).join(', ')}`);
       log(`                                           ${(v / b.gemm).toFixed(2)} of its products alone, hot: ${fmt(b.gemm).trim()}; ` +
         `FMA peak bound ${fmt(b.peak).trim()}`);
       log(`                                           without the optimizer's update: ${fmt(b.noUpdate).trim()} ` +
