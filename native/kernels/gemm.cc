@@ -666,6 +666,22 @@ bool SwapNt(index_t m, index_t n, index_t k) { return m > 16 && 2 * m * (k + n) 
 
 }  // namespace
 
+// Follows SgemmWithEpilogue's choices below (an epilogue given: no swap, M split where it fits).
+index_t SgemmEpilogueRowChunk(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, int threads) {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;
+  const KernelTable& t = Table();
+  if (threads <= 0) threads = DefaultNumThreads();
+  const double fma = static_cast<double>(m) * n * k;
+  const index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
+  if (parts <= 1 || (n <= 16 && t.sgemm_small_n != nullptr)) return 0;
+  ParallelGemm pg{};
+  pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, 1.0f, nullptr, 0, nullptr, 0,
+                  0.0f, nullptr, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, 0, 0};
+  pg.epilogue = TransposeEpilogue;  // any: only its presence counts
+  if (!ChooseSplit(t, pg, parts) || pg.split != Split::M) return 0;
+  return pg.chunk;
+}
+
 Status Sgemm(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, float alpha, const float* a,
              index_t lda, const float* b, index_t ldb, float beta, float* c, index_t ldc, int threads) {
   return SgemmWithEpilogue(trans_a, trans_b, m, n, k, alpha, a, lda, nullptr, b, ldb, beta, c, ldc, threads, nullptr,

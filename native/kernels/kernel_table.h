@@ -175,6 +175,10 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
                          index_t lda, const std::int32_t* a_rows, const float* b, index_t ldb, float beta, float* c,
                          index_t ldc, int threads, GemmEpilogue epilogue, void* context, bool c_in_loop,
                          bool* epilogue_ran);
+// The rows of C per part that SgemmWithEpilogue, given an epilogue, splits such a product into
+// (part p: rows [p * chunk, (p + 1) * chunk)), or 0 where it would not split it by rows (one
+// thread, or a product at most 16 columns wide).
+index_t SgemmEpilogueRowChunk(bool trans_a, bool trans_b, index_t m, index_t n, index_t k, int threads);
 
 #define NN_DECLARE_ISA_KERNELS(ns)                                                             \
   namespace ns {                                                                               \

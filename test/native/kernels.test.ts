@@ -695,6 +695,29 @@ describe(`kernels on the ${native.isa} path`, () => {
       }
     });
 
+    it('denseForward on several threads, split by depth along the rows of W that dW gives each core, matches GEMM + bias + activation', () => {
+      // 128 x 784 x 512 (the MLP's first layer: 396 + 388 rows of W on 2 threads), 128 x 300 x 512
+      // (156 + 144), 64 x 1000 x 300 on 3 threads (three parts), and with the batch as row indices
+      for (const [n, inn, out, threads] of [[128, 784, 512, 2], [128, 300, 512, 2], [64, 1000, 300, 3]]) {
+        const nData = n + 11;
+        const data = randomArray(nData * inn, rng);
+        const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 5) % nData);
+        const x = new Float32Array(n * inn);
+        rows.forEach((r, i) => x.set(data.subarray(r * inn, (r + 1) * inn), i * inn));
+        const w = randomArray(inn * out, rng, 0.5);
+        const b = randomArray(out, rng);
+        const z = refGemm(false, false, n, out, inn, 1, x, inn, w, out, 0, new Float32Array(0), out);
+        const want = Array.from(z, (v, i) => Math.max(0, Math.fround(v + b[i % out])));
+        const y = new Float32Array(n * out).fill(NaN);
+        native.denseForward(x, w, b, y, n, inn, out, ACT.relu, threads);
+        expect(maxError(y, want, 1)).toBeLessThan(1e-6 * (inn + 1));
+        const yRows = new Float32Array(n * out).fill(NaN);
+        native.denseForward(data, w, b, yRows, n, inn, out, ACT.relu, threads, rows);
+        expect(yRows.filter((v, i) => !Object.is(v, y[i])).length).toBe(0);
+        expect(y.some((v) => v > 0)).toBe(true);
+      }
+    });
+
     it('dense layers on a batch given as row indices match the gathered batch, however the products are split', () => {
       // forward X·W split along K, N and M; dW = Xᵀ·dZ along M, N and K (the indexed rows offset in
       // each); 100 x 50 x 10, an output layer, through the AVX-512 small-N kernel; 1030 x 40 x 512
