@@ -4,7 +4,8 @@
  * Abstract: the fused dense layer, forward and backward, built from the GEMM driver and the
  * dispatched elementwise kernels. Forward: one GEMM, then bias and activation in a single pass
  * over a few output rows at a time while they are still in L1 (blocks of rows spread over the
- * pool). Backward:
+ * pool); on several threads, where the backward pass would split dW by rows, the product split by
+ * depth along those rows of W instead, the parts' sums added in that pass (DepthForward). Backward:
  * activation derivative in place (chunks over the pool),
  * dW = X^T . dZ with the penalty's gradient added onto each block of rows of it as soon as the block
  * is done (or in a pass over the pool when the product was split by columns), db, and dX skipped
