@@ -13,9 +13,8 @@
  * from dW's rows inside the product as they become final (dW itself not stored where the GEMM
  * driver allows), then the bias's.
  */
-#include <cstdlib>
-
 #include "kernel_table.h"
+#include "scratch.h"
 #include "thread_pool.h"
 
 namespace nn::kernels {
@@ -69,24 +68,7 @@ void DenseBackwardEpilogue(index_t part, index_t r0, index_t rows, const float* 
 // 78 samples), and 1048-1053 against 1033-1038 in two other sets of 120.
 constexpr index_t kMaxDepthPartial = 1 << 18;  // floats of partial sums (1 MiB); beyond, by columns
 
-class PartialBuffer {
- public:
-  ~PartialBuffer() { std::free(data_); }
-  float* Get(std::size_t floats) {
-    if (floats > capacity_) {
-      std::free(data_);
-      data_ = static_cast<float*>(std::aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64));
-      capacity_ = data_ != nullptr ? floats : 0;
-    }
-    return data_;
-  }
-
- private:
-  float* data_ = nullptr;
-  std::size_t capacity_ = 0;
-};
-
-thread_local PartialBuffer t_depth_partial;
+thread_local Scratch t_depth_partial;
 
 struct DepthForward {
   const float* x;

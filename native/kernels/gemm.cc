@@ -37,12 +37,12 @@
 #endif
 
 #include "kernel_table.h"
+#include "scratch.h"
 #include "thread_pool.h"
 
 namespace nn::kernels {
 namespace {
 
-constexpr std::size_t kAlign = 64;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
 constexpr double kMinFmaPerThread = 1 << 18;
 // The small-N kernel runs through K this deep at a time (its packed B: 128 KiB), and its rows
@@ -58,33 +58,6 @@ constexpr index_t kPanelsPerBlock = 16;
 // The swapped NT product's copy of C^T is kept for the next call up to this many floats (16 MiB:
 // a training job's dX products); a bigger one is freed after its call.
 constexpr std::size_t kKeepSwapFloats = std::size_t{1} << 22;
-
-// A per-thread, grow-only, 64-byte-aligned scratch buffer.
-class Scratch {
- public:
-  ~Scratch() { std::free(data_); }
-  float* Get(std::size_t floats) {
-    if (floats > capacity_) {
-      std::free(data_);
-      const std::size_t bytes = (floats * sizeof(float) + kAlign - 1) / kAlign * kAlign;
-      data_ = static_cast<float*>(std::aligned_alloc(kAlign, bytes));
-      capacity_ = data_ != nullptr ? floats : 0;
-    }
-    return data_;
-  }
-  // Gives the memory back when it holds more than `keep` floats.
-  void Trim(std::size_t keep) {
-    if (capacity_ > keep) {
-      std::free(data_);
-      data_ = nullptr;
-      capacity_ = 0;
-    }
-  }
-
- private:
-  float* data_ = nullptr;
-  std::size_t capacity_ = 0;
-};
 
 thread_local Scratch t_pack_b;
 thread_local Scratch t_panel_a;

@@ -695,15 +695,21 @@ describe(`kernels on the ${native.isa} path`, () => {
       }
     });
 
+    // A data set of n + extra random rows, n of them picked by index, and those rows gathered.
+    const indexedBatch = (n: number, inn: number, extra: number, offset: number) => {
+      const nData = n + extra;
+      const data = randomArray(nData * inn, rng);
+      const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + offset) % nData);
+      const x = new Float32Array(n * inn);
+      rows.forEach((r, i) => x.set(data.subarray(r * inn, (r + 1) * inn), i * inn));
+      return { data, rows, x };
+    };
+
     it('denseForward on several threads, split by depth along the rows of W that dW gives each core, matches GEMM + bias + activation', () => {
       // 128 x 784 x 512 (the MLP's first layer: 396 + 388 rows of W on 2 threads), 128 x 300 x 512
       // (156 + 144), 64 x 1000 x 300 on 3 threads (three parts), and with the batch as row indices
       for (const [n, inn, out, threads] of [[128, 784, 512, 2], [128, 300, 512, 2], [64, 1000, 300, 3]]) {
-        const nData = n + 11;
-        const data = randomArray(nData * inn, rng);
-        const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 5) % nData);
-        const x = new Float32Array(n * inn);
-        rows.forEach((r, i) => x.set(data.subarray(r * inn, (r + 1) * inn), i * inn));
+        const { data, rows, x } = indexedBatch(n, inn, 11, 5);
         const w = randomArray(inn * out, rng, 0.5);
         const b = randomArray(out, rng);
         const z = refGemm(false, false, n, out, inn, 1, x, inn, w, out, 0, new Float32Array(0), out);
@@ -728,11 +734,7 @@ describe(`kernels on the ${native.isa} path`, () => {
       // rows than any tile, 4 narrow columns), 50 x 1000 x 64 (two 32-column slivers)
       for (const [n, inn, out] of [[100, 3072, 50], [128, 300, 512], [1030, 40, 512], [2000, 20, 20], [100, 50, 10], [13, 7, 3],
         [40, 2100, 10], [2100, 5, 10], [37, 700, 50], [26, 300, 97], [7, 33, 20], [50, 1000, 64]]) {
-        const nData = n + 37;
-        const data = randomArray(nData * inn, rng);
-        const rows = Int32Array.from({ length: n }, (_, i) => (i * 7919 + 3) % nData);
-        const x = new Float32Array(n * inn);
-        rows.forEach((r, i) => x.set(data.subarray(r * inn, (r + 1) * inn), i * inn));
+        const { data, rows, x } = indexedBatch(n, inn, 37, 3);
         const w = randomArray(inn * out, rng, 0.5);
         const b = randomArray(out, rng);
         const dy = randomArray(n * out, rng);
