@@ -65,7 +65,13 @@ void DenseBackwardEpilogue(index_t part, index_t r0, index_t rows, const float* 
 // when the host had placed the two vCPUs far apart (a cross-core round trip of about 400 ns),
 // 1211 against 1381 (17 and 12 samples; both layers' forward and backward gained: 260 / 294,
 // 176 / 182, 393 / 439, 319 / 402); when they were close (80-130 ns), 1027 against 1016 (73 and
-// 78 samples), and 1048-1053 against 1033-1038 in two other sets of 120.
+// 78 samples), and 1048-1053 against 1033-1038 in two other sets of 120. Through train()
+// (samples/s): 103.6k against 90.8k far (19 and 12 runs), 121.9k against 122.2k near (56, 63).
+// Measured and dropped: the sums, bias and activation pass by blocks of columns (those the next
+// layer's split would give each core) instead of rows: train() 117.4k against 119.2k near, 97.0k
+// against 101.4k far. And column ownership in the backward pass (each core dZ, dW and the step on
+// its columns, as the forward's column split): 1.7x slower backward far, 4% near (each core then
+// reads the whole minibatch and all of dZ).
 constexpr index_t kMaxDepthPartial = 1 << 18;  // floats of partial sums (1 MiB); beyond, by columns
 
 thread_local Scratch t_depth_partial;
