@@ -18,6 +18,7 @@ const path = require('path');
 const readline = require('readline');
 
 const ROOT = path.join(__dirname, '..');
+const { median } = require('./bench/stats');
 const { native } = require(path.join(ROOT, 'dist', 'native.js'));
 
 const args = process.argv.slice(2);
@@ -53,12 +54,6 @@ function fill(count, mul, mod) {
   const p = new Float32Array(count);
   for (let i = 0; i < count; i++) p[i] = ((i * mul + 3) % mod) / mod - 0.5;
   return p;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** Compiles the OpenBLAS child; null when OpenBLAS (or a C compiler) is missing. */

@@ -8,9 +8,10 @@
  * sampling included) with 1 and 2 kernel threads, three timed runs each, the thread settings
  * alternated: the figure is the median, printed with the three runs, each with the bound below
  * (products alone) measured briefly right after it and the cross-core round trip (where a VM's
- * host has put the two vCPUs: far apart, 2-thread training loses about a quarter); the same models are trained with
- * @tensorflow/tfjs (a devDependency: its pure-JS 'cpu' backend and its 'wasm' backend) in the
- * same run, with plain SGD + momentum on the same batch shapes, and the ratios are printed.
+ * host has put the two vCPUs: far apart, 2-thread training loses up to a quarter). The same
+ * models are trained with @tensorflow/tfjs (a devDependency: its pure-JS 'cpu' backend and its
+ * 'wasm' backend) in the same run, with plain SGD + momentum on the same batch shapes, and the
+ * ratios are printed.
  * Inputs are the real CIFAR-10 / MNIST subsets when ../shared/data is there, else random data
  * of the same shapes (the speed does not depend on the values).
  * Each nnkit figure comes with bounds measured in the same run: the samples/s of the
@@ -25,6 +26,7 @@ const os = require('os');
 const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
+const { median } = require('./bench/stats');
 const nn = require(path.join(ROOT, 'dist', 'index.js'));
 const { native } = require(path.join(ROOT, 'dist', 'native.js'));
 
@@ -77,11 +79,18 @@ function dataFor(m) {
   return { x, y, source };
 }
 
+/** The benchmarked net: ReLU hidden layers (He init) and a linear output layer. */
+function makeModel(m) {
+  const layers = m.hidden.map((h) => nn.dense(h, { activation: 'relu', init: nn.init.he() }));
+  layers.push(nn.dense(m.classes));
+  return new nn.Sequential({ inputSize: m.input, layers, seed: 1 });
+}
+
 /**
  * The round trip of a value between two threads spinning on shared memory (the main thread and a
- * worker), in ns. On a VM, how far apart the host has put the two vCPUs: about 80-120 ns when they
- * share a cache, about 380 ns when they do not, and then every product split over 2 threads
- * pays for the data its halves share (measured with a C++ ping-pong alike: 60-120 ns / 370-430 ns).
+ * worker), in ns. On a VM, how far apart the host has put the two vCPUs: about 80-175 ns here when
+ * they are close, about 390-430 ns when they are far apart, and then data that one core writes
+ * and the other reads costs far more (a C++ ping-pong between pinned threads: 60-150 / 370-430 ns).
  */
 function crossCoreRoundTripNs(iters = 100000) {
   const { Worker } = require('worker_threads');
@@ -110,14 +119,11 @@ function crossCoreRoundTripNs(iters = 100000) {
 /**
  * train()'s samples/s at each thread count: a warm-up run and a probe (to size the timed runs) per
  * setting, then ROUNDS timed runs, the settings alternated round by round so that a slow phase of
- * the machine (a VM's neighbours) falls on both; the median is the figure, the range goes with it.
+ * the machine (a VM's vCPUs placed far apart) falls on both; the median is the figure, printed
+ * with the runs.
  */
 async function benchNnkit(m, data, threadCounts) {
-  const model = (() => {
-    const layers = m.hidden.map((h) => nn.dense(h, { activation: 'relu', init: nn.init.he() }));
-    layers.push(nn.dense(m.classes));
-    return new nn.Sequential({ inputSize: m.input, layers, seed: 1 });
-  })();
+  const model = makeModel(m);
   const itersPerEpoch = Math.floor(m.rows / m.batch);
   const epochs = {};
   for (const threads of threadCounts) {
@@ -140,12 +146,6 @@ async function benchNnkit(m, data, threadCounts) {
     }
   }
   return Object.fromEntries(threadCounts.map((t) => [`${t}T`, { median: median(runs[t].map((r) => r.samplesPerSec)), runs: runs[t] }]));
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /**
@@ -180,9 +180,7 @@ function bounds(m, threads, peakGflops, secondsPerProduct = QUICK ? 0.05 : 0.2) 
  * (computeGradients alone), alternated in rounds.
  */
 function updateBound(m, data, threads) {
-  const layers = m.hidden.map((h) => nn.dense(h, { activation: 'relu', init: nn.init.he() }));
-  layers.push(nn.dense(m.classes));
-  const model = new nn.Sequential({ inputSize: m.input, layers, seed: 1 });
+  const model = makeModel(m);
   model.threads = threads;
   const opt = nn.optim.momentum(0.9);
   const rows = new Int32Array(m.batch);

@@ -161,45 +161,44 @@ Status Backward(const float* x, const std::int32_t* x_rows, const float* w, cons
 Status DenseForward(const float* x, const std::int32_t* x_rows, const float* w, const float* b, float* y, index_t n,
                     index_t in, index_t out, Activation act, int threads) {
   const KernelTable& t = Table();
-  // by depth along the rows of W that dW's split gives each core (see DepthForward)
+  // by depth along the rows of W that dW's split gives each core (see DepthForward), or as the
+  // driver splits it
   const index_t depth = SgemmEpilogueRowChunk(true, false, in, out, n, threads);
-  const index_t parts = depth > 0 ? (in + depth - 1) / depth : 1;
-  if (parts > 1 && parts <= kMaxParallelTasks && (parts - 1) * n * out <= kMaxDepthPartial) {
-    float* partial = t_depth_partial.Get(static_cast<std::size_t>((parts - 1) * n * out));
-    if (partial == nullptr) return Status::OutOfMemory;
-    DepthForward d{x, x_rows, w, y, partial, n, in, out, depth, {}};
+  index_t parts = depth > 0 ? (in + depth - 1) / depth : 1;
+  if (parts > kMaxParallelTasks || (parts - 1) * n * out > kMaxDepthPartial) parts = 1;
+  const float* partial = nullptr;  // parts 1.. of the depth split's sums
+  if (parts > 1) {
+    float* sums = t_depth_partial.Get(static_cast<std::size_t>((parts - 1) * n * out));
+    if (sums == nullptr) return Status::OutOfMemory;
+    DepthForward d{x, x_rows, w, y, sums, n, in, out, depth, {}};
     ParallelFor(static_cast<int>(parts), parts, DepthForwardPart, &d);
     for (index_t p = 0; p < parts; ++p) {
       if (d.status[p] != Status::Ok) return d.status[p];
     }
-    // the parts' sums (in part order), the bias and the activation, row by row over the pool
-    ParallelRange(n, out, 1, threads, [&](index_t r0, index_t count, index_t) {
-      for (index_t r = r0; r < r0 + count; ++r) {
-        float* yr = y + r * out;
-        // BiasAdd on one row adds a vector of `out` floats: here a part's row of sums
-        for (index_t p = 1; p < parts; ++p) t.bias_add(yr, partial + ((p - 1) * n + r) * out, 1, out);
-        if (b != nullptr) t.bias_add(yr, b, 1, out);
-        if (act != Activation::Linear) t.activation_forward(act, yr, yr, out);
-      }
-    });
-    return Status::Ok;
+    partial = sums;
+  } else {
+    const Status s = SgemmWithEpilogue(false, false, n, out, in, 1.0f, x, in, x_rows, w, out, 0.0f, y, out, threads,
+                                       nullptr, nullptr, false, nullptr);  // (n, out)
+    if (s != Status::Ok) return s;
   }
-  const Status s = SgemmWithEpilogue(false, false, n, out, in, 1.0f, x, in, x_rows, w, out, 0.0f, y, out, threads,
-                                     nullptr, nullptr, false, nullptr);  // (n, out)
-  if (s != Status::Ok) return s;
-  // bias and activation a few rows at a time (about 16 KiB, so that the activation finds them in
-  // L1), over the pool by blocks of rows. Row by row, the two calls per row cost more than their
-  // work on narrow layers: a 100 x 64 x 50 ReLU layer took 6.1 us a call that way, 5.4-5.6 now.
+  // The depth split's other sums (in part order), then bias and activation, a few rows at a time
+  // (about 16 KiB, so that the activation finds them in L1), over the pool by blocks of rows. Row
+  // by row, the two calls per row cost more than their work on narrow layers: a 100 x 64 x 50 ReLU
+  // layer took 6.1 us a call that way, 5.4-5.6 now.
   const index_t chunk = out >= 4096 ? 1 : 4096 / out;
   const auto rows = [&](index_t r0, index_t count, index_t) {
     for (index_t r = r0; r < r0 + count; r += chunk) {
       const index_t n_rows = r0 + count - r < chunk ? r0 + count - r : chunk;
       float* yr = y + r * out;
+      for (index_t p = 1; p < parts; ++p) {
+        // BiasAdd on one row adds a vector of `out` floats: here a part's row of sums
+        for (index_t i = 0; i < n_rows; ++i) t.bias_add(yr + i * out, partial + ((p - 1) * n + r + i) * out, 1, out);
+      }
       if (b != nullptr) t.bias_add(yr, b, n_rows, out);
       if (act != Activation::Linear) t.activation_forward(act, yr, yr, n_rows * out);
     }
   };
-  if (b != nullptr || act != Activation::Linear) ParallelRange(n, out, 1, threads, rows);
+  if (parts > 1 || b != nullptr || act != Activation::Linear) ParallelRange(n, out, 1, threads, rows);
   return Status::Ok;
 }
 

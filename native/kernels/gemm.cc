@@ -637,6 +637,15 @@ void TransposeEpilogue(index_t, index_t r0, index_t rows, const float*, index_t,
 // columns wide, and at most 16 would send it to the small-N kernel, not measured this way.
 bool SwapNt(index_t m, index_t n, index_t k) { return m > 16 && 2 * m * (k + n) <= n * k; }
 
+// The parts a product of `fma` multiply-adds is cut into on `threads` threads (before the split
+// itself may round them down).
+index_t Parts(double fma, int threads) {
+  return Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
+}
+
+// Whether a product n columns wide goes to the ISA's small-N kernel (split by rows only).
+bool SmallN(const KernelTable& t, index_t n) { return n <= 16 && t.sgemm_small_n != nullptr; }
+
 }  // namespace
 
 // Follows SgemmWithEpilogue's choices below (an epilogue given: no swap, M split where it fits).
@@ -644,9 +653,8 @@ index_t SgemmEpilogueRowChunk(bool trans_a, bool trans_b, index_t m, index_t n, 
   if (m <= 0 || n <= 0 || k <= 0) return 0;
   const KernelTable& t = Table();
   if (threads <= 0) threads = DefaultNumThreads();
-  const double fma = static_cast<double>(m) * n * k;
-  const index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
-  if (parts <= 1 || (n <= 16 && t.sgemm_small_n != nullptr)) return 0;
+  const index_t parts = Parts(static_cast<double>(m) * n * k, threads);
+  if (parts <= 1 || SmallN(t, n)) return 0;
   ParallelGemm pg{};
   pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, 1.0f, nullptr, 0, nullptr, 0,
                   0.0f, nullptr, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, 0, 0};
@@ -691,9 +699,9 @@ Status SgemmWithEpilogue(bool trans_a, bool trans_b, index_t m, index_t n, index
     t_swap.Trim(kKeepSwapFloats);
     return s;
   }
-  index_t parts = Min(Min(threads, 64), Max(1, static_cast<index_t>(fma / kMinFmaPerThread)));
+  index_t parts = Parts(fma, threads);
   ParallelGemm pg{};
-  pg.small_n = n <= 16 && t.sgemm_small_n != nullptr;
+  pg.small_n = SmallN(t, n);
   pg.g = GemmArgs{ChooseTile(t, n), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
                   beta, c, ldc, a_rows, 0, nullptr, 0, nullptr, nullptr, 0, 0};
   pg.epilogue = epilogue;
