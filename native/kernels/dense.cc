@@ -34,8 +34,15 @@ struct DenseEpilogue {
   index_t ld;  // row length of w and dw
   float l1, l2;
   const FusedUpdate* update;  // or null
-  double before[64];  // penalty of w (before the update), per part
-  double after[64];   // penalty of the updated w, per part
+  // Per part, each on a cache line of its own: the step adds to them once per few rows of W, and
+  // with the parts' sums side by side the two cores took that line from each other every time.
+  // MLP 784-512-512-10 on 2 threads, in-process training loop, builds alternated every 8
+  // iterations: 0.9% less time an iteration with the vCPUs far apart (7 windows of 1.5 s), the same
+  // when near.
+  struct alignas(64) PartSums {
+    double before;  // penalty of w (before the update)
+    double after;   // penalty of the updated w
+  } sums[64];
 };
 
 void DenseBackwardEpilogue(index_t part, index_t r0, index_t rows, const float* c, index_t ldc, void* context) {
@@ -43,14 +50,14 @@ void DenseBackwardEpilogue(index_t part, index_t r0, index_t rows, const float* 
   const index_t offset = r0 * e.ld;
   if (e.update == nullptr) {
     // c is dW's own rows here (no in-loop mode without an update)
-    e.before[part] += e.t->penalty(e.w + offset, rows * e.ld, e.l1, e.l2, e.dw + offset, true);
+    e.sums[part].before += e.t->penalty(e.w + offset, rows * e.ld, e.l1, e.l2, e.dw + offset, true);
     return;
   }
   // the rows are contiguous: dW's own (ldc = out) or the driver's scratch, which is as wide as C
   (void)ldc;
   e.t->fused_step(static_cast<int>(e.update->kind), e.w + offset, c,
                   e.update->w_state != nullptr ? e.update->w_state + offset : nullptr, rows * e.ld, e.update->lr,
-                  e.update->mu, e.l1, e.l2, &e.before[part], &e.after[part]);
+                  e.update->mu, e.l1, e.l2, &e.sums[part].before, &e.sums[part].after);
 }
 
 // The forward product split by depth. On several threads, the update's backward pass splits dW =
@@ -120,7 +127,7 @@ Status Backward(const float* x, const std::int32_t* x_rows, const float* w, cons
   // split by columns, in a pass of its own over the pool instead (split by elements, as the
   // optimizer's update that follows it, so that each core finds its part of W and dW in its own
   // cache).
-  DenseEpilogue e{&t, const_cast<float*>(w), dw, out, l1, l2, update, {}, {}};
+  DenseEpilogue e{&t, const_cast<float*>(w), dw, out, l1, l2, update, {}};
   bool ran = false;
   s = SgemmWithEpilogue(true, false, in, out, n, 1.0f, x, in, x_rows, dz, out, 0.0f, dw, out, threads,
                         regularized || update != nullptr ? DenseBackwardEpilogue : nullptr, &e, update != nullptr,
@@ -134,14 +141,14 @@ Status Backward(const float* x, const std::int32_t* x_rows, const float* w, cons
     ParallelRange(in * out, 1, kPenaltyBlock, threads, [&](index_t b0, index_t count, index_t task) {
       t.fused_step(static_cast<int>(update->kind), wm + b0, dw + b0,
                    update->w_state != nullptr ? update->w_state + b0 : nullptr, count, update->lr, update->mu, l1, l2,
-                   &e.before[task], &e.after[task]);
+                   &e.sums[task].before, &e.sums[task].after);
     });
   }
   if (ran || update != nullptr) {
     double before = 0.0, after = 0.0;
     for (index_t p = 0; p < 64; ++p) {  // in part order: the same for a given shape and thread count
-      before += e.before[p];
-      after += e.after[p];
+      before += e.sums[p].before;
+      after += e.sums[p].after;
     }
     *penalty = before;
     if (penalty_after != nullptr) *penalty_after = after;

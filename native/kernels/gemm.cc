@@ -55,6 +55,9 @@ constexpr index_t kMaxNarrowCarry = 1 << 20;
 // A transposed A is packed this many MR-row panels at a time: each of its rows then yields a
 // run of 16 * MR contiguous floats, which the hardware prefetcher follows.
 constexpr index_t kPanelsPerBlock = 16;
+// A B of at most this many floats (64 KiB) is packed by every part of an M split at next to no
+// cost, so such products split along M (ChooseSplit).
+constexpr double kSmallPackedB = 16384;
 // The swapped NT product's copy of C^T is kept for the next call up to this many floats (16 MiB:
 // a training job's dX products); a bigger one is freed after its call.
 constexpr std::size_t kKeepSwapFloats = std::size_t{1} << 22;
@@ -575,10 +578,19 @@ bool ChooseSplit(const KernelTable& t, ParallelGemm& pg, index_t parts) {
   // halves, probably: no counters here). Computing each part into a contiguous block of its own
   // and copying it into C at the end did not pay once measured with the addon (in-process A/B,
   // time: 128 x 784 x 512 0.98, 128 x 512 x 512 1.03, 256^3 1.13; MLP training loop on 2 threads
-  // 1.01), nor did M splits for those NN shapes (harness: 1.01-1.07).
+  // 1.01), nor did M splits for those NN shapes (harness: 1.01-1.07). When the host places the two
+  // vCPUs far apart (a cross-core round trip of about 400 ns instead of 80-130), writing halves of
+  // the same rows costs 10%: 128 x 784 x 512, two 1-thread halves with B and C of their own 466-471
+  // GFLOP/s, with their C the two halves of one 424, and 425 with 128 bytes between the halves
+  // (near: 464-472 for all three). So a product whose B is small enough to pack on every part at
+  // next to no cost splits along M, each part then writing whole rows: dX = dZ W^T of a 10-class
+  // output layer (128 x 10 x 512), whose rows the activation pass that follows splits the same way.
+  // MLP 784-512-512-10 on 2 threads, in-process loop, builds alternated every 8 iterations: 1.1%
+  // less time an iteration far (6 of 7 windows of 1.5 s), the same near.
   const index_t mr = pg.g.tile.mr, nr = pg.g.tile.nr;
   const index_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
-  const double cost_m = m_tiles >= parts ? (pg.epilogue != nullptr ? 0.0 : static_cast<double>(k) * n * parts) : 1e300;
+  const bool small_b = static_cast<double>(k) * n <= kSmallPackedB;
+  const double cost_m = m_tiles >= parts ? (pg.epilogue != nullptr || small_b ? 0.0 : static_cast<double>(k) * n * parts) : 1e300;
   const double cost_n = n_tiles >= parts ? 0.5 * static_cast<double>(m) * k * parts : 1e300;
   const double cost_k = k >= 64 * parts ? 2.0 * static_cast<double>(m) * n * parts : 1e300;
   if (cost_m <= cost_n && cost_m <= cost_k) {

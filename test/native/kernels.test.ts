@@ -215,6 +215,22 @@ describe(`kernels on the ${native.isa} path`, () => {
           }
         });
       }
+      it(`${op}: a B small enough to pack on every part (split by rows on 2 threads), 1 and 2 threads`, () => {
+        // 128 x 10 x 512: an output layer's dX = dZ W^T; 300 x 100 x 130 and 61 x 126 x 130: B of
+        // 13000 and 16380 floats, just under the limit, the last with a short last part
+        const threads = linalg.getNumThreads();
+        try {
+          for (const t of [1, 2]) {
+            linalg.setNumThreads(t);
+            for (const [m, k, n] of [[128, 10, 512], [300, 100, 130], [61, 126, 130]]) {
+              run(ta, tb, m, n, k, 1, 0);
+              run(ta, tb, m, n, k, 0.5, 1, 3);
+            }
+          }
+        } finally {
+          linalg.setNumThreads(threads);
+        }
+      });
       it(`${op}: large shapes crossing the cache blocks (k > KC, m > MC, n > NC)`, () => {
         run(ta, tb, 300, 130, 600, 1, 0);
         run(ta, tb, 3, 4200, 5, 0.5, 1);
