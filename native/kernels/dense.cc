@@ -36,9 +36,9 @@ struct DenseEpilogue {
   const FusedUpdate* update;  // or null
   // Per part, each on a cache line of its own: the step adds to them once per few rows of W, and
   // with the parts' sums side by side the two cores took that line from each other every time.
-  // MLP 784-512-512-10 on 2 threads, in-process training loop, builds alternated every 8
-  // iterations: 0.9% less time an iteration with the vCPUs far apart (7 windows of 1.5 s), the same
-  // when near.
+  // MLP 784-512-512-10 on 2 threads, in-process training loop, both versions in one build
+  // alternated every 8 iterations: 0.9% less time an iteration with the vCPUs far apart (7 windows
+  // of 1.5 s), the same when near.
   struct alignas(64) PartSums {
     double before;  // penalty of w (before the update)
     double after;   // penalty of the updated w

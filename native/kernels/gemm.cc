@@ -585,8 +585,8 @@ bool ChooseSplit(const KernelTable& t, ParallelGemm& pg, index_t parts) {
   // (near: 464-472 for all three). So a product whose B is small enough to pack on every part at
   // next to no cost splits along M, each part then writing whole rows: dX = dZ W^T of a 10-class
   // output layer (128 x 10 x 512), whose rows the activation pass that follows splits the same way.
-  // MLP 784-512-512-10 on 2 threads, in-process loop, builds alternated every 8 iterations: 1.1%
-  // less time an iteration far (6 of 7 windows of 1.5 s), the same near.
+  // MLP 784-512-512-10 on 2 threads, in-process loop, both versions in one build alternated every 8
+  // iterations: 1.1% less time an iteration far (6 of 7 windows of 1.5 s), the same near.
   const index_t mr = pg.g.tile.mr, nr = pg.g.tile.nr;
   const index_t m_tiles = (m + mr - 1) / mr, n_tiles = (n + nr - 1) / nr;
   const bool small_b = static_cast<double>(k) * n <= kSmallPackedB;
