@@ -51,7 +51,7 @@ double MeasureFmaPeakGflops(double seconds) {
 
 double MeasureTileGflops(double seconds) {
   const KernelTable& t = Table();
-  // the tile that big products with a row-major A run on (gemm.cc, PreferTall)
+  // the tile that big products with a row-major A run on (gemm.cc, PreferTile)
   const bool tall = t.sgemm_ukr_tall != nullptr;
   const SgemmUkr ukr = tall ? t.sgemm_ukr_tall : t.sgemm_ukr;
   const int mr = tall ? t.mr_tall : t.mr, nr = tall ? t.nr_tall : t.nr;

@@ -363,12 +363,89 @@ void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, float* dst
   }
 }
 
+// The first n of 16 lanes.
+inline __mmask16 FirstLanes(index_t n) {
+  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
+}
+
+// A 16 x 16 transpose through zmm registers: src rows i < in_rows (zero past them), each read at
+// the depths in depth_mask (zero elsewhere); dst row q (q < out_rows) gets depth q of every src row,
+// dst[q * ldd + i] = src[i * lds + q], stored in the lanes of store_mask. Four stages of 16
+// shuffles (pairs of floats, then quads, then 128-bit lanes twice): 64 shuffles for 256 floats,
+// where pack_b.inc's 8 x 8 transposes take 96 with their inserts. Standalone, 1 thread, against
+// those (time): packing 128 rows of B^T 512 deep into 32-wide slivers 0.50, 3072 rows 50 deep
+// 0.78, 784 rows 512 deep into 64-wide ones 0.37; transposing 128 x 784 0.48.
+inline void Transpose16(const float* src, index_t lds, int in_rows, __mmask16 depth_mask, float* dst, index_t ldd,
+                        int out_rows, __mmask16 store_mask) {
+  __m512 r[16];
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) r[i] = i < in_rows ? _mm512_maskz_loadu_ps(depth_mask, src + i * lds) : _mm512_setzero_ps();
+  // pairs: t[2i], t[2i + 1] interleave rows 2i and 2i + 1
+  __m512 t[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // quads: r[4i + q] holds, in each 128-bit lane l, rows 4i .. 4i + 3 at depth 4l + q
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) {
+    r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  // lanes: gather lane l of r[q], r[4 + q], r[8 + q], r[12 + q] into output row 4l + q
+#pragma GCC unroll 4
+  for (int q = 0; q < 4; ++q) {
+    const __m512 h0 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0x88), h1 = _mm512_shuffle_f32x4(r[q], r[4 + q], 0xDD);
+    const __m512 h2 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0x88), h3 = _mm512_shuffle_f32x4(r[8 + q], r[12 + q], 0xDD);
+    const __m512 o[4] = {_mm512_shuffle_f32x4(h0, h2, 0x88), _mm512_shuffle_f32x4(h1, h3, 0x88),
+                         _mm512_shuffle_f32x4(h0, h2, 0xDD), _mm512_shuffle_f32x4(h1, h3, 0xDD)};
+#pragma GCC unroll 4
+    for (int l = 0; l < 4; ++l) {
+      if (4 * l + q < out_rows) _mm512_mask_storeu_ps(dst + (4 * l + q) * ldd, store_mask, o[l]);
+    }
+  }
+}
+
+// One sliver of a transposed B (PackBSliver's contract, nr a multiple of 16): 16 x 16 blocks, the
+// zero columns past cols read as zero rows.
+void PackBTransposed16(const float* src, index_t ldb, index_t kc, index_t cols, index_t nr, float* dst) {
+  for (index_t j = 0; j < nr; j += 16) {
+    const index_t in_rows = cols - j < 0 ? 0 : cols - j < 16 ? cols - j : 16;
+    if (in_rows == 0) {
+      for (index_t p = 0; p < kc; ++p) _mm512_storeu_ps(dst + p * nr + j, _mm512_setzero_ps());
+      continue;
+    }
+    for (index_t p = 0; p < kc; p += 16) {
+      const index_t depth = kc - p < 16 ? kc - p : 16;
+      Transpose16(src + j * ldb + p, ldb, static_cast<int>(in_rows), FirstLanes(depth), dst + p * nr + j, nr,
+                  static_cast<int>(depth), static_cast<__mmask16>(0xFFFF));
+    }
+  }
+}
+
+// TransposeMatrix's contract by 16 x 16 blocks, 16 rows of dst at a time.
+void TransposeMatrix16(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd) {
+  for (index_t i = 0; i < rows; i += 16) {
+    const index_t depth = rows - i < 16 ? rows - i : 16;
+    for (index_t j = 0; j < cols; j += 16) {
+      const index_t width = cols - j < 16 ? cols - j : 16;
+      Transpose16(src + j * lds + i, lds, static_cast<int>(width), FirstLanes(depth), dst + i * ldd + j, ldd,
+                  static_cast<int>(depth), FirstLanes(width));
+    }
+  }
+}
+
 }  // namespace
 
-// One sliver of op(B) for the micro-kernels (kernel_table.h, PackBSliver).
-// C = S^T for the driver's transposed NT products (gemm.cc, SwapNt).
+// C = S^T for the driver's transposed NT products (gemm.cc, SwapNt). Rows of dst a multiple of
+// 4 KiB apart all fall in one L1 set (12 ways): 16 of them at a time thrash it, so those go by 8
+// (standalone, against the 8 x 8 transposes: 100 x 1024 1.6x the time by 16, 128 x 3072 1.1x).
 void Transpose(const float* src, index_t lds, index_t rows, index_t cols, float* dst, index_t ldd) {
-  TransposeMatrix(src, lds, rows, cols, dst, ldd);
+  if (ldd % 1024 == 0) TransposeMatrix(src, lds, rows, cols, dst, ldd);
+  else TransposeMatrix16(src, lds, rows, cols, dst, ldd);
 }
 
 // A block of row panels of a transposed A (kernel_table.h, PackATransposed).
@@ -377,8 +454,9 @@ void PackATransposed(const float* a, index_t lda, const std::int32_t* a_rows, in
   PackATransposedPanels(a, lda, a_rows, i0, p0, rows, kc, mr, dst);
 }
 
+// One sliver of op(B) for the micro-kernels (kernel_table.h, PackBSliver).
 void PackBSliver(bool trans, const float* b, index_t ldb, index_t kc, index_t cols, int nr, float* dst) {
-  if (trans) return PackBTransposed(b, ldb, kc, cols, nr, dst);
+  if (trans) return PackBTransposed16(b, ldb, kc, cols, nr, dst);
   switch (nr) {
     case 16: return PackBRows<1>(b, ldb, kc, cols, dst);
     case 32: return PackBRows<2>(b, ldb, kc, cols, dst);
