@@ -296,10 +296,11 @@ double PaddedArea(const KernelTable& t, const Tile& tile, index_t m, index_t n) 
 // Otherwise, for parts holding all of C's rows (one thread, or a split along N or K), on whichever
 // of the ISA's tiles pads the part least, when that saves at least 3% of the main choice's work:
 // M = 100 leaves 4 rows in a last panel of 12, where 8 x 48 leaves 4 of 8 and 6 x 64 4 of 6
-// (a transposed A stays off the tall tile: see UseTall). In-process A/B (GFLOP/s, 1 thread,
-// 12 x 32 against the tile chosen): NN 100 x 50 x 3072 223 -> 231 on 6 x 64, NT 212-220 -> 220-224,
-// TN 100 x 50 x 3072 226 -> 230 on 8 x 48. Row splits keep their tile: their parts' row counts
-// come from the tile they start with (SgemmEpilogueRowChunk gives them to the dense layers).
+// (a transposed A stays off the tall tile: see UseTall). C++ harness, 1 thread, runs of the two
+// builds alternated 4 times (GFLOP/s, 12 x 32 -> the tile chosen): NN 100 x 50 x 3072 223-229 ->
+// 235-241 on 6 x 64, NT 220-226 -> 226-232; TN, tile forced, 226 -> 230 on 8 x 48; NN and NT
+// 100 x 784 x 512 (6 x 64) the same within noise. Row splits keep their tile: their parts' row
+// counts come from the tile they start with (SgemmEpilogueRowChunk gives them to the dense layers).
 void PreferTile(const KernelTable& t, GemmArgs& g, index_t m_part, index_t n_part, bool all_rows) {
   if (UseTall(t, g.trans_a, g.tile, m_part, n_part)) {
     g.tile = TallTile(t);
