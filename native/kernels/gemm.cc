@@ -208,6 +208,8 @@ struct Tile {
   index_t nc;
 };
 
+Tile WideTile(const KernelTable& t) { return Tile{t.sgemm_ukr_wide, t.sgemm_ukr_wide_packing, t.mr_wide, t.nr_wide, t.nc_wide}; }
+
 // Columns handed to the narrow kernel: the last r <= 4 of a width 16q + r in (16, 128].
 index_t NarrowColumns(const KernelTable& t, index_t n) {
   const index_t r = n % 16;
@@ -218,9 +220,7 @@ index_t NarrowColumns(const KernelTable& t, index_t n) {
 // the 12 x 32 tile would spend its last sliver on 16 columns, at half its rate.
 Tile ChooseTile(const KernelTable& t, index_t n) {
   const index_t groups = (n - NarrowColumns(t, n) + 15) / 16;
-  if (t.sgemm_ukr_wide != nullptr && groups % 3 == 0 && groups % 2 == 1) {
-    return Tile{t.sgemm_ukr_wide, t.sgemm_ukr_wide_packing, t.mr_wide, t.nr_wide, t.nc_wide};
-  }
+  if (t.sgemm_ukr_wide != nullptr && groups % 3 == 0 && groups % 2 == 1) return WideTile(t);
   return Tile{t.sgemm_ukr, t.sgemm_ukr_packing, t.mr, t.nr, t.nc};
 }
 
@@ -317,7 +317,7 @@ void PreferTile(const KernelTable& t, GemmArgs& g, index_t m_part, index_t n_par
       best_area = area;
     }
   };
-  if (t.sgemm_ukr_wide != nullptr) consider(Tile{t.sgemm_ukr_wide, t.sgemm_ukr_wide_packing, t.mr_wide, t.nr_wide, t.nc_wide});
+  if (t.sgemm_ukr_wide != nullptr) consider(WideTile(t));
   if (t.sgemm_ukr_tall != nullptr && !g.trans_a) consider(TallTile(t));
   g.tile = best;
 }

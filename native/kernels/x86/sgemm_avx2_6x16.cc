@@ -257,6 +257,24 @@ void SgemmUkrPacking(index_t k, const float* a, index_t rs_a, index_t cs_a, cons
 
 namespace {
 
+// One sliver of a transposed B: dst[p * nr + j] = src[j * ldb + p] for p < kc, j < cols, zero for
+// cols <= j < nr. 8 x 8 blocks, the rest element by element.
+void PackBTransposed(const float* src, index_t ldb, index_t kc, index_t cols, index_t nr, float* dst) {
+  const index_t full = cols / 8 * 8;
+  index_t p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    for (index_t j = 0; j < full; j += 8) Transpose8x8(src + j * ldb + p, ldb, dst + p * nr + j, nr);
+    for (index_t q = p; q < p + 8; ++q) {
+      for (index_t j = full; j < cols; ++j) dst[q * nr + j] = src[j * ldb + q];
+      for (index_t j = cols; j < nr; ++j) dst[q * nr + j] = 0.0f;
+    }
+  }
+  for (; p < kc; ++p) {
+    for (index_t j = 0; j < cols; ++j) dst[p * nr + j] = src[j * ldb + p];
+    for (index_t j = cols; j < nr; ++j) dst[p * nr + j] = 0.0f;
+  }
+}
+
 // One sliver of a non-transposed B: dst[p * nr + j] = B[p * ldb + j] for j < cols, zero up to nr
 // (nr a multiple of 8; masked loads past cols read zeros).
 void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, index_t nr, float* dst) {

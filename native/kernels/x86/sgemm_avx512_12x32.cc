@@ -28,6 +28,11 @@ namespace {
 // Rows of B ahead that a packing tile prefetches (see TileKernel).
 constexpr index_t kPackAhead = 8;
 
+// The first n of 16 lanes.
+inline __mmask16 FirstLanes(index_t n) {
+  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
+}
+
 // One register tile: kM rows x kV vectors of a packed sliver kNrPacked floats wide, kM * kV <= 24
 // zmm accumulators, kV loads of packed B and kM broadcasts of A per rank-1 update. The tiles in
 // use: 12 x 32 (kV = 2, or 1 for a sliver at most 16 columns wide), 8 x 48 and 6 x 64, and
@@ -49,10 +54,7 @@ void TileKernel(index_t k, const float* a, index_t rs, index_t cs, const float* 
   static_assert(kM * kV <= 24 && 16 * kV <= kNrPacked, "24 accumulators, within the sliver");
   __mmask16 mask[kV];
 #pragma GCC unroll 4
-  for (int v = 0; v < kV; ++v) {
-    const int left = n - 16 * v;
-    mask[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
-  }
+  for (int v = 0; v < kV; ++v) mask[v] = FirstLanes(n - 16 * v);
   __m512 acc[kM][kV];
 #pragma GCC unroll 12
   for (int i = 0; i < kM; ++i) {
@@ -343,10 +345,7 @@ template <int kV>
 void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, float* dst) {
   __mmask16 mask[kV];
 #pragma GCC unroll 4
-  for (int v = 0; v < kV; ++v) {
-    const index_t left = cols - 16 * v;
-    mask[v] = left >= 16 ? static_cast<__mmask16>(0xFFFF) : left <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << left) - 1u);
-  }
+  for (int v = 0; v < kV; ++v) mask[v] = FirstLanes(cols - 16 * v);
   index_t p = 0;
   for (; p + 2 <= kc; p += 2) {
 #pragma GCC unroll 4
@@ -363,18 +362,13 @@ void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, float* dst
   }
 }
 
-// The first n of 16 lanes.
-inline __mmask16 FirstLanes(index_t n) {
-  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
-}
-
 // A 16 x 16 transpose through zmm registers: src rows i < in_rows (zero past them), each read at
 // the depths in depth_mask (zero elsewhere); dst row q (q < out_rows) gets depth q of every src row,
 // dst[q * ldd + i] = src[i * lds + q], stored in the lanes of store_mask. Four stages of 16
 // shuffles (pairs of floats, then quads, then 128-bit lanes twice): 64 shuffles for 256 floats,
-// where pack_b.inc's 8 x 8 transposes take 96 with their inserts. Standalone, 1 thread, against
+// where pack_b.inc's 8 x 8 transposes (the AVX2 path's) take 96 with their inserts. Standalone, 1 thread, against
 // those (time): packing 128 rows of B^T 512 deep into 32-wide slivers 0.50, 3072 rows 50 deep
-// 0.78, 784 rows 512 deep into 64-wide ones 0.37; transposing 128 x 784 0.48.
+// 0.78, 784 rows 512 deep into 64-wide ones 0.37-0.54; transposing 128 x 784 0.44-0.48.
 inline void Transpose16(const float* src, index_t lds, int in_rows, __mmask16 depth_mask, float* dst, index_t ldd,
                         int out_rows, __mmask16 store_mask) {
   __m512 r[16];
