@@ -363,14 +363,16 @@ void PackBRows(const float* b, index_t ldb, index_t kc, index_t cols, float* dst
 }
 
 // A 16 x 16 transpose through zmm registers: src rows i < in_rows (zero past them), each read at
-// the depths in depth_mask (zero elsewhere); dst row q (q < out_rows) gets depth q of every src row,
+// depths q < depth <= 16; dst row q (q < depth) gets depth q of every src row,
 // dst[q * ldd + i] = src[i * lds + q], stored in the lanes of store_mask. Four stages of 16
 // shuffles (pairs of floats, then quads, then 128-bit lanes twice): 64 shuffles for 256 floats,
-// where pack_b.inc's 8 x 8 transposes (the AVX2 path's) take 96 with their inserts. Standalone, 1 thread, against
-// those (time): packing 128 rows of B^T 512 deep into 32-wide slivers 0.50, 3072 rows 50 deep
-// 0.78, 784 rows 512 deep into 64-wide ones 0.37-0.54; transposing 128 x 784 0.44-0.48.
-inline void Transpose16(const float* src, index_t lds, int in_rows, __mmask16 depth_mask, float* dst, index_t ldd,
-                        int out_rows, __mmask16 store_mask) {
+// where pack_b.inc's 8 x 8 transposes (the AVX2 path's) take 96 with their inserts. Standalone,
+// 1 thread, against those (time): packing 128 rows of B^T 512 deep into 32-wide slivers 0.50,
+// 3072 rows 50 deep 0.78, 784 rows 512 deep into 64-wide ones 0.37-0.54; transposing 128 x 784
+// 0.44-0.48.
+inline void Transpose16(const float* src, index_t lds, int in_rows, int depth, float* dst, index_t ldd,
+                        __mmask16 store_mask) {
+  const __mmask16 depth_mask = FirstLanes(depth);
   __m512 r[16];
 #pragma GCC unroll 16
   for (int i = 0; i < 16; ++i) r[i] = i < in_rows ? _mm512_maskz_loadu_ps(depth_mask, src + i * lds) : _mm512_setzero_ps();
@@ -398,7 +400,7 @@ inline void Transpose16(const float* src, index_t lds, int in_rows, __mmask16 de
                          _mm512_shuffle_f32x4(h0, h2, 0xDD), _mm512_shuffle_f32x4(h1, h3, 0xDD)};
 #pragma GCC unroll 4
     for (int l = 0; l < 4; ++l) {
-      if (4 * l + q < out_rows) _mm512_mask_storeu_ps(dst + (4 * l + q) * ldd, store_mask, o[l]);
+      if (4 * l + q < depth) _mm512_mask_storeu_ps(dst + (4 * l + q) * ldd, store_mask, o[l]);
     }
   }
 }
@@ -414,8 +416,8 @@ void PackBTransposed16(const float* src, index_t ldb, index_t kc, index_t cols, 
     }
     for (index_t p = 0; p < kc; p += 16) {
       const index_t depth = kc - p < 16 ? kc - p : 16;
-      Transpose16(src + j * ldb + p, ldb, static_cast<int>(in_rows), FirstLanes(depth), dst + p * nr + j, nr,
-                  static_cast<int>(depth), static_cast<__mmask16>(0xFFFF));
+      Transpose16(src + j * ldb + p, ldb, static_cast<int>(in_rows), static_cast<int>(depth), dst + p * nr + j, nr,
+                  static_cast<__mmask16>(0xFFFF));
     }
   }
 }
@@ -426,8 +428,8 @@ void TransposeMatrix16(const float* src, index_t lds, index_t rows, index_t cols
     const index_t depth = rows - i < 16 ? rows - i : 16;
     for (index_t j = 0; j < cols; j += 16) {
       const index_t width = cols - j < 16 ? cols - j : 16;
-      Transpose16(src + j * lds + i, lds, static_cast<int>(width), FirstLanes(depth), dst + i * ldd + j, ldd,
-                  static_cast<int>(depth), FirstLanes(width));
+      Transpose16(src + j * lds + i, lds, static_cast<int>(width), static_cast<int>(depth), dst + i * ldd + j, ldd,
+                  FirstLanes(width));
     }
   }
 }
